@@ -1,0 +1,1 @@
+"""Built-in agents: random, oracle, scripted, llm."""

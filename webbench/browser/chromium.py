@@ -1,0 +1,132 @@
+"""Finding a Chromium and its chromedriver, and starting them through Selenium.
+
+Every browser the harness starts gets the flags below: headless, no crash
+reporter (its handler would leave its own process session behind), and no
+background networking (the machine may have no network but loopback).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-crash-reporter",
+    "--disable-breakpad",
+    "--disable-features=Translate,OptimizationHints,MediaRouter",
+    "--mute-audio",
+)
+
+_BROWSER_CANDIDATES = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+    "/opt/google/chrome/chrome",
+)
+_DRIVER_CANDIDATES = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
+
+
+class BrowserNotFound(RuntimeError):
+    """No usable Chromium/chromedriver pair; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class ChromiumPaths:
+    """A browser binary and the chromedriver that drives it."""
+
+    browser: str
+    driver: str
+
+
+def _first_executable(paths: list[str]) -> str | None:
+    for path in paths:
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def find_browser() -> str | None:
+    """Return the path of a Chromium or Chrome binary, or None.
+
+    Looks at ``WEBBENCH_CHROMIUM``, then the usual system paths, then Playwright's
+    downloaded Chromium.
+    """
+    playwright = sorted(
+        glob.glob(os.path.expanduser("~/.cache/ms-playwright/chromium-*/chrome-linux*/chrome")),
+        reverse=True,
+    )
+    which = [shutil.which(name) or "" for name in ("chromium", "chromium-browser", "google-chrome")]
+    return _first_executable(
+        [os.environ.get("WEBBENCH_CHROMIUM", ""), *_BROWSER_CANDIDATES, *which, *playwright]
+    )
+
+
+def find_driver() -> str | None:
+    """Return the path of a chromedriver binary (``WEBBENCH_CHROMEDRIVER`` first), or None."""
+    return _first_executable(
+        [
+            os.environ.get("WEBBENCH_CHROMEDRIVER", ""),
+            *_DRIVER_CANDIDATES,
+            shutil.which("chromedriver") or "",
+        ]
+    )
+
+
+def major_version(binary: str) -> int | None:
+    """Return the major version a browser or driver binary prints with --version, or None."""
+    try:
+        out = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for word in out.split():
+        head = word.split(".")[0]
+        if "." in word and head.isdigit():
+            return int(head)
+    return None
+
+
+def find_chromium() -> ChromiumPaths:
+    """Return the browser/driver pair to use; BrowserNotFound says what is missing."""
+    browser, driver = find_browser(), find_driver()
+    if browser is None:
+        raise BrowserNotFound(
+            "no Chromium found: install Debian's 'chromium chromium-driver' (root) or run "
+            "'playwright install chromium', or set WEBBENCH_CHROMIUM"
+        )
+    if driver is None:
+        raise BrowserNotFound(
+            "no chromedriver found: install Debian's 'chromium-driver' or set WEBBENCH_CHROMEDRIVER"
+        )
+    return ChromiumPaths(browser, driver)
+
+
+def start_selenium_chrome(paths: ChromiumPaths, window: tuple[int, int] | None = None):
+    """Return a new Selenium ``webdriver.Chrome`` running headless ``paths.browser``."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = paths.browser
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    if window:
+        options.add_argument(f"--window-size={window[0]},{window[1]}")
+    service = Service(executable_path=paths.driver, log_output=subprocess.DEVNULL)
+    return webdriver.Chrome(service=service, options=options)
+

@@ -1,0 +1,66 @@
+"""Metric declarations and how a suite's per-episode numbers aggregate over a run.
+
+Each suite declares a tuple of :class:`MetricSpec`. An episode's ``metrics`` dict
+holds, for every spec, either the per-episode value (``mean``: the run value is
+the mean over episodes, i.e. a macro average over tasks) or a numerator and a
+denominator (``ratio``: the run value is sum of numerators / sum of
+denominators, i.e. a micro average over steps).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Aggregation = Literal["mean", "ratio"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric a suite reports: how to aggregate it and whether it is the headline."""
+
+    name: str
+    description: str
+    aggregation: Aggregation = "mean"
+    numerator: str | None = None
+    denominator: str | None = None
+    headline: bool = False
+    higher_is_better: bool = True
+
+    def __post_init__(self) -> None:
+        if self.aggregation == "ratio" and not (self.numerator and self.denominator):
+            raise ValueError(f"ratio metric {self.name} needs a numerator and a denominator")
+
+    def aggregate(self, episodes: Iterable[Mapping[str, float]]) -> float | None:
+        """Return the run-level value over the episodes' metric dicts, or None if undefined."""
+        if self.aggregation == "ratio":
+            num = den = 0.0
+            for metrics in episodes:
+                if self.denominator in metrics:
+                    num += float(metrics.get(self.numerator, 0.0))
+                    den += float(metrics[self.denominator])
+            return num / den if den else None
+        values = [float(m[self.name]) for m in episodes if m.get(self.name) is not None]
+        return sum(values) / len(values) if values else None
+
+
+def headline_of(specs: Iterable[MetricSpec]) -> MetricSpec:
+    """Return the spec marked headline (the first spec when none is marked)."""
+    specs = list(specs)
+    return next((s for s in specs if s.headline), specs[0])
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Return the Wilson score interval (low, high) for ``successes`` out of ``n`` (95 % default).
+
+    With n == 0 the interval is (0, 1): nothing is known.
+    """
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)

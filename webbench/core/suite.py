@@ -1,0 +1,145 @@
+"""The Suite plug-in contract and the registry of suites.
+
+A benchmark is one module ``webbench/suites/<name>.py`` that defines ``SUITE``, an
+instance of a :class:`Suite` subclass whose ``name`` is the module name. Third-party
+packages can add suites through the ``webbench.suites`` entry-point group.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from webbench.core.env import EnvConfig, WebEnv
+from webbench.core.metric import MetricSpec
+from webbench.core.types import Task
+
+#: Folder of the project-written task sets (named subsets), one folder per suite.
+TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
+
+
+class SuiteError(ValueError):
+    """A usage error about suites, splits, tasks or their data; the message names the culprit."""
+
+
+@dataclass(frozen=True)
+class SuiteOption:
+    """An extra ``webbench eval`` option a suite declares (e.g. Mind2Web's ``--ranks``)."""
+
+    name: str
+    help: str
+    type: type = str
+    default: Any = None
+
+
+class Suite(ABC):
+    """A benchmark: where its tasks come from, its env, and the metrics it reports."""
+
+    name: str = ""
+    description: str = ""
+    metrics: tuple[MetricSpec, ...] = ()
+    options: tuple[SuiteOption, ...] = ()
+    #: The step limit of the benchmark's reference runner.
+    default_max_steps: int = 30
+    #: True when episodes run a real browser (live envs).
+    live: bool = False
+
+    def splits(self) -> list[str]:
+        """Return the split names this suite accepts (empty: it has no splits)."""
+        return []
+
+    def default_split(self) -> str | None:
+        """Return the split used when ``--split`` is not given."""
+        splits = self.splits()
+        return splits[0] if splits else None
+
+    @abstractmethod
+    def load_tasks(self, split: str | None, data: Path | None) -> list[Task]:
+        """Return every task of ``split`` (from ``data`` when given, else the suite's source)."""
+
+    @abstractmethod
+    def make_env(self, config: EnvConfig) -> WebEnv:
+        """Return a new env for this suite."""
+
+    def subsets(self) -> dict[str, list[str]]:
+        """Return the named task subsets: ``tasks/<suite>/<name>.txt``, one task id a line."""
+        folder = TASKS_DIR / self.name
+        if not folder.is_dir():
+            return {}
+        return {path.stem: read_task_list(path) for path in sorted(folder.glob("*.txt"))}
+
+    def summary_notes(self, config: EnvConfig) -> list[str]:
+        """Return remarks the summary must carry for this configuration (e.g. missing ranks)."""
+        return []
+
+
+def read_task_list(path: Path) -> list[str]:
+    """Return the task ids of a task-list file (blank lines and ``#`` comments skipped)."""
+    ids = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            ids.append(line)
+    return ids
+
+
+def _builtin_names() -> list[str]:
+    import webbench.suites as package
+
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+
+
+def _plugin_entries() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group="webbench.suites")}
+
+
+def suite_names() -> list[str]:
+    """Return the names of every available suite (built-in and plug-in)."""
+    return sorted(set(_builtin_names()) | set(_plugin_entries()))
+
+
+def get_suite(name: str) -> Suite:
+    """Return the suite called ``name``; SuiteError when there is none."""
+    if name in _builtin_names():
+        suite = importlib.import_module(f"webbench.suites.{name}").SUITE
+    elif name in _plugin_entries():
+        suite = _plugin_entries()[name].load()
+    else:
+        raise SuiteError(f"unknown suite {name!r}; available: {', '.join(suite_names())}")
+    if not isinstance(suite, Suite):
+        raise SuiteError(f"suite {name!r} does not define a Suite instance")
+    return suite
+
+
+def select_tasks(
+    suite: Suite,
+    tasks: list[Task],
+    ids: list[str] | None = None,
+    subset: str | None = None,
+) -> list[Task]:
+    """Return ``tasks`` restricted to ``ids`` or the named ``subset`` (in that order of the list).
+
+    Raises SuiteError naming the unknown subset or task ids.
+    """
+    if subset is not None:
+        subsets = suite.subsets()
+        if subset not in subsets:
+            known = ", ".join(subsets) or "none"
+            raise SuiteError(f"unknown subset {subset!r} of suite {suite.name}; known: {known}")
+        ids = subsets[subset]
+    if ids is None:
+        return tasks
+    by_id = {task.id: task for task in tasks}
+    unknown = [task_id for task_id in ids if task_id not in by_id]
+    if unknown:
+        raise SuiteError(
+            f"unknown task(s) of suite {suite.name}: {', '.join(unknown[:5])}"
+            + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            + f" (see 'webbench list {suite.name}')"
+        )
+    return [by_id[task_id] for task_id in dict.fromkeys(ids)]

@@ -1,0 +1,266 @@
+"""Running one episode: the agent/env loop with its step limit and time-outs.
+
+The agent's ``act`` runs in a helper thread so that an agent that never returns
+cannot stall the run: after ``step_timeout`` seconds the episode ends with status
+``timeout`` and the worker that ran it is replaced (the stuck thread dies with it).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from webbench.core.agent import Agent, reset_agent
+from webbench.core.env import WebEnv
+from webbench.core.types import Observation, Task
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds of an episode: steps, seconds per agent call, seconds per episode."""
+
+    max_steps: int = 30
+    step_timeout: float | None = 120.0
+    episode_timeout: float | None = 900.0
+
+
+class AgentTimeout(Exception):
+    """The agent did not answer within its time limit."""
+
+
+class AgentFailure(Exception):
+    """The agent raised; ``trace`` holds the formatted traceback."""
+
+    def __init__(self, message: str, trace: str) -> None:
+        super().__init__(message)
+        self.trace = trace
+
+
+def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
+    """Return ``fn()``, run in a daemon thread; AgentTimeout after ``timeout`` seconds.
+
+    Exceptions raised by ``fn`` come back as AgentFailure with their traceback.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - everything the agent raises is reported
+            box["error"] = exc
+            box["trace"] = traceback.format_exc()
+
+    thread = threading.Thread(target=target, name="webbench-agent", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise AgentTimeout(f"the agent did not answer within {timeout:g} s")
+    if "error" in box:
+        exc = box["error"]
+        raise AgentFailure(f"{type(exc).__name__}: {exc}", box["trace"])
+    return box["value"]
+
+
+def add_usage(total: dict[str, Any], usage: dict[str, Any] | None) -> None:
+    """Add one call's or step's token usage and cost into ``total`` (cost None = unknown)."""
+    if not usage:
+        return
+    for key in ("input_tokens", "output_tokens"):
+        total[key] = total.get(key, 0) + int(usage.get(key) or 0)
+    cost = usage.get("cost_usd")
+    if "cost_usd" not in total:
+        total["cost_usd"] = cost
+    elif total["cost_usd"] is not None:
+        total["cost_usd"] = None if cost is None else total["cost_usd"] + cost
+
+
+def safe_name(text: str) -> str:
+    """Return ``text`` made safe as a file name (task ids may hold '/', ':' ...)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:120]
+
+
+@dataclass
+class Episode:
+    """One episode to run: the task, its index among the task's episodes, and its seed."""
+
+    task: Task
+    episode: int
+    seed: int
+
+
+class EpisodeRunner:
+    """Runs episodes of one suite with one agent, writing trajectories under ``traj_dir``."""
+
+    def __init__(self, env: WebEnv, agent: Agent, limits: Limits, traj_dir: Path) -> None:
+        self.env = env
+        self.agent = agent
+        self.limits = limits
+        self.traj_dir = traj_dir
+        #: Set when the agent timed out: its thread may still run, so the caller replaces us.
+        self.tainted = False
+
+    def _deadline(self, started: float) -> float | None:
+        timeout = self.limits.step_timeout
+        if self.limits.episode_timeout is not None:
+            left = max(0.0, started + self.limits.episode_timeout - time.monotonic())
+            timeout = left if timeout is None else min(timeout, left)
+        return timeout
+
+    def _save_screenshot(self, obs: Observation, name: str) -> str | None:
+        """Write the observation's screenshot; return its path relative to ``traj_dir``."""
+        if obs.screenshot is None:
+            return None
+        folder = self.traj_dir / name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"step-{obs.step:03d}.png"
+        path.write_bytes(obs.screenshot)
+        return f"{name}/{path.name}"
+
+    def run(self, job: Episode) -> dict[str, Any]:
+        """Run ``job`` to its end; return its ``episodes.jsonl`` record (the trajectory is saved)."""
+        task = job.task
+        name = f"{safe_name(task.id)}__{job.episode}"
+        started = time.monotonic()
+        steps: list[dict[str, Any]] = []
+        usage: dict[str, Any] = {}
+        status, error, trace, info = "ok", None, None, {}
+        n_steps = 0
+        answer = None
+        try:
+            obs, _ = self.env.reset(seed=job.seed, options={"task": task})
+        except Exception as exc:  # noqa: BLE001 - any env failure ends the episode, not the run
+            return self._record(job, name, started, "env_error", f"env reset failed: {type(exc).__name__}: {exc}",
+                                traceback.format_exc(), {}, 0, steps, usage, None)
+        try:
+            call_agent(lambda: reset_agent(self.agent, task), self._deadline(started))
+            while True:
+                if n_steps >= self.limits.max_steps:
+                    info = self.env.finish()
+                    info.setdefault("end_reason", "step_limit")
+                    break
+                shot = self._save_screenshot(obs, name)
+                t0 = time.monotonic()
+                action = call_agent(lambda o=obs: self.agent.act(o), self._deadline(started))
+                agent_s = time.monotonic() - t0
+                trace_info = getattr(self.agent, "step_trace", None)
+                step: dict[str, Any] = {
+                    "step": n_steps,
+                    "observation": obs.digest(),
+                    "action": str(action),
+                    "agent_s": round(agent_s, 4),
+                }
+                if shot:
+                    step["screenshot"] = shot
+                if isinstance(trace_info, dict) and trace_info:
+                    step["agent"] = trace_info
+                    add_usage(usage, trace_info.get("usage"))
+                t1 = time.monotonic()
+                try:
+                    obs, _reward, terminated, truncated, info = self.env.step(action)
+                except Exception as exc:  # noqa: BLE001
+                    step["env_s"] = round(time.monotonic() - t1, 4)
+                    steps.append(step)
+                    n_steps += 1
+                    raise _EnvFailure(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from exc
+                step["env_s"] = round(time.monotonic() - t1, 4)
+                step["error"] = obs.error
+                steps.append(step)
+                n_steps += 1
+                if terminated or truncated:
+                    break
+            answer = info.get("answer")
+        except AgentTimeout as exc:
+            self.tainted = True
+            status, error = "timeout", str(exc)
+            info = self._finish_quietly()
+        except AgentFailure as exc:
+            status, error, trace = "agent_error", str(exc), exc.trace
+            info = self._finish_quietly()
+        except _EnvFailure as exc:
+            status, error, trace = "env_error", str(exc), exc.trace
+            info = {}
+        return self._record(job, name, started, status, error, trace, info, n_steps, steps, usage, answer)
+
+    def _finish_quietly(self) -> dict[str, Any]:
+        try:
+            return self.env.finish()
+        except Exception:  # noqa: BLE001 - the episode already failed; keep its first error
+            return {}
+
+    def _record(
+        self,
+        job: Episode,
+        name: str,
+        started: float,
+        status: str,
+        error: str | None,
+        trace: str | None,
+        info: dict[str, Any],
+        n_steps: int,
+        steps: list[dict[str, Any]],
+        usage: dict[str, Any],
+        answer: str | None,
+    ) -> dict[str, Any]:
+        trajectory = {
+            "task": {"suite": job.task.suite, "id": job.task.id, "goal": job.task.goal},
+            "episode": job.episode,
+            "seed": job.seed,
+            "status": status,
+            "error": error,
+            "traceback": trace,
+            "steps": steps,
+        }
+        self.traj_dir.mkdir(parents=True, exist_ok=True)
+        (self.traj_dir / f"{name}.json").write_text(
+            json.dumps(trajectory, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
+        record = make_record(job, status, error, time.monotonic() - started, info, n_steps, usage)
+        record["answer"] = answer
+        record["trajectory"] = f"trajectories/{name}.json"
+        return record
+
+
+def make_record(
+    job: Episode,
+    status: str,
+    error: str | None,
+    duration: float,
+    info: dict[str, Any] | None = None,
+    n_steps: int = 0,
+    usage: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the ``episodes.jsonl`` record of a finished (or lost) episode."""
+    info = info or {}
+    return {
+        "suite": job.task.suite,
+        "task_id": job.task.id,
+        "split": job.task.split,
+        "episode": job.episode,
+        "seed": job.seed,
+        "status": status,
+        "success": bool(info.get("success", False)) and status == "ok",
+        "score": float(info.get("score", 0.0)),
+        "metrics": info.get("metrics", {}),
+        "steps": n_steps,
+        "duration_s": round(duration, 4),
+        "usage": usage or {},
+        "error": error,
+        "answer": None,
+        "end_reason": info.get("end_reason"),
+        "details": info.get("details", {}),
+        "trajectory": None,
+    }
+
+
+class _EnvFailure(Exception):
+    def __init__(self, message: str, trace: str) -> None:
+        super().__init__(message)
+        self.trace = trace

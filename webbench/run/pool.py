@@ -1,0 +1,235 @@
+"""Worker processes: each runs whole episodes with its own env (and browser) and agent.
+
+The parent hands each worker one episode at a time over a pipe, so it always knows
+what every worker holds. A worker that dies, or overruns its episode by more than
+``GRACE_S``, is killed with its whole process group and replaced, and the episode it
+held is recorded (``env_error`` or ``timeout``). No episode is dropped silently.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from webbench.core.agent import close_agent, make_agent
+from webbench.core.env import EnvConfig
+from webbench.core.suite import get_suite
+from webbench.run.episode import Episode, EpisodeRunner, Limits, make_record
+from webbench.run.reaper import Reaper, kill_group
+
+#: How long past its episode time-out a silent worker is given before it is killed.
+GRACE_S = 60.0
+#: How long a worker may take to close its browser when asked to stop.
+STOP_WAIT_S = 10.0
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What every worker needs to build its env and agent (picklable)."""
+
+    suite: str
+    env_config: EnvConfig
+    agent_spec: str
+    agent_kwargs: dict[str, Any]
+    limits: Limits
+    traj_dir: Path
+
+
+def _terminate(_signum: int, _frame: Any) -> None:
+    raise SystemExit(143)
+
+
+def worker_main(spec: WorkerSpec, conn: Connection) -> None:
+    """Serve episodes received on ``conn`` until told to stop (a ``None`` job)."""
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        suite = get_suite(spec.suite)
+        agent = make_agent(spec.agent_spec, spec.agent_kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the run
+        conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+        return
+    env = None
+    try:
+        conn.send(("ready", None))
+        while True:
+            try:
+                job = conn.recv()
+            except EOFError:
+                break
+            if job is None:
+                break
+            started = time.monotonic()
+            try:
+                if env is None:
+                    env = suite.make_env(spec.env_config)
+            except Exception as exc:  # noqa: BLE001 - reported as the episode's env_error
+                conn.send(("done", make_record(job, "env_error", f"env start failed: {type(exc).__name__}: {exc}",
+                                               time.monotonic() - started)))
+                continue
+            runner = EpisodeRunner(env, agent, spec.limits, spec.traj_dir)
+            record = runner.run(job)
+            if record["status"] == "env_error":
+                _close_quietly(env)
+                env = None
+            conn.send(("done", record))
+            if runner.tainted:
+                conn.send(("retire", None))
+                os._exit(0)
+    finally:
+        if env is not None:
+            _close_quietly(env)
+        try:
+            close_agent(agent)
+        except Exception:  # noqa: BLE001, S110 - closing is best effort at exit
+            pass
+
+
+def _close_quietly(env: Any) -> None:
+    try:
+        env.close()
+    except Exception:  # noqa: BLE001, S110 - a dead browser cannot be closed politely
+        pass
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    job: Episode | None = None
+    since: float = field(default_factory=time.monotonic)
+    ready: bool = False
+
+
+class WorkerStartError(RuntimeError):
+    """A worker could not build its suite or agent; the message says why."""
+
+
+class WorkerPool:
+    """Runs a list of episodes on ``n`` worker processes; ``on_record`` gets each result."""
+
+    def __init__(self, spec: WorkerSpec, n: int, on_record: Callable[[dict[str, Any]], None]) -> None:
+        self.spec = spec
+        self.n = max(1, n)
+        self.on_record = on_record
+        self._ctx = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._reaper: Reaper | None = None
+
+    @property
+    def _hard_limit(self) -> float:
+        limits = self.spec.limits
+        if limits.episode_timeout is None:
+            return float("inf")
+        return limits.episode_timeout + GRACE_S
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=worker_main, args=(self.spec, child), daemon=False)
+        process.start()
+        child.close()
+        assert self._reaper is not None
+        self._reaper.watch(process.pid)
+        worker = _Worker(process, parent)
+        self._workers.append(worker)
+        return worker
+
+    def _assign(self, worker: _Worker, pending: deque[Episode]) -> None:
+        worker.job = pending.popleft()
+        worker.since = time.monotonic()
+        worker.conn.send(worker.job)
+
+    def _lose(self, worker: _Worker, status: str, error: str) -> None:
+        """Kill ``worker`` and record the episode it held as ``status``."""
+        kill_group(worker.process.pid)
+        worker.process.join(STOP_WAIT_S)
+        self._workers.remove(worker)
+        if worker.job is not None:
+            self.on_record(make_record(worker.job, status, error, time.monotonic() - worker.since))
+            worker.job = None
+
+    def run(self, jobs: list[Episode]) -> None:
+        """Run every job; return when each has a record. Ctrl-C stops the workers and re-raises."""
+        pending = deque(jobs)
+        if not pending:
+            return
+        self._reaper = Reaper()
+        try:
+            for _ in range(min(self.n, len(pending))):
+                self._spawn()
+            self._loop(pending)
+        finally:
+            self.shutdown()
+
+    def _loop(self, pending: deque[Episode]) -> None:
+        while pending or any(w.job is not None for w in self._workers):
+            if not self._workers:
+                self._spawn()
+            ready = wait([w.conn for w in self._workers] + [w.process.sentinel for w in self._workers], 1.0)
+            for worker in list(self._workers):
+                if worker.conn in ready:
+                    self._receive(worker, pending)
+                elif worker.process.sentinel in ready and worker in self._workers:
+                    code = worker.process.exitcode
+                    self._lose(worker, "env_error", f"worker process died (exit code {code})")
+                elif worker.job is not None and time.monotonic() - worker.since > self._hard_limit:
+                    self._lose(worker, "timeout", f"episode exceeded {self._hard_limit:g} s; worker killed")
+            busy = sum(1 for w in self._workers if w.process.is_alive())
+            for _ in range(min(self.n - busy, len(pending))):
+                self._spawn()
+
+    def _receive(self, worker: _Worker, pending: deque[Episode]) -> None:
+        try:
+            kind, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            self._lose(worker, "env_error", f"worker process died (exit code {worker.process.exitcode})")
+            return
+        if kind == "done":
+            worker.job = None
+            self.on_record(payload)
+        elif kind == "retire":
+            worker.process.join(STOP_WAIT_S)
+            kill_group(worker.process.pid)
+            self._workers.remove(worker)
+            return
+        elif kind == "ready":
+            worker.ready = True
+        elif kind == "fatal":
+            raise WorkerStartError(f"a worker could not start: {payload}")
+        if worker.job is None and worker.ready:
+            if pending:
+                self._assign(worker, pending)
+            else:
+                self._stop(worker)
+
+    def _stop(self, worker: _Worker) -> None:
+        try:
+            worker.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        worker.process.join(STOP_WAIT_S)
+        kill_group(worker.process.pid)
+        self._workers.remove(worker)
+
+    def shutdown(self) -> None:
+        """Stop every worker (closing its browser), kill what is left, stop the reaper."""
+        for worker in list(self._workers):
+            if worker.process.is_alive():
+                worker.process.terminate()
+        deadline = time.monotonic() + STOP_WAIT_S
+        for worker in list(self._workers):
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            kill_group(worker.process.pid)
+        self._workers.clear()
+        if self._reaper is not None:
+            self._reaper.close()
+            self._reaper = None

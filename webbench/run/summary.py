@@ -1,0 +1,69 @@
+"""Aggregating a run's episode records into ``summary.json`` (pure functions)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from webbench.core.metric import MetricSpec, headline_of, wilson_interval
+
+STATUSES = ("ok", "agent_error", "env_error", "timeout")
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarize_suite(
+    records: list[dict[str, Any]], specs: Iterable[MetricSpec], notes: list[str] | None = None
+) -> dict[str, Any]:
+    """Return one suite's summary: n, success rate with its 95 % interval, metrics, statuses."""
+    specs = list(specs)
+    n = len(records)
+    successes = sum(1 for r in records if r.get("success"))
+    low, high = wilson_interval(successes, n)
+    metric_dicts = [r.get("metrics") or {} for r in records]
+    usage = [r.get("usage") or {} for r in records]
+    costs = [u.get("cost_usd") for u in usage]
+    summary: dict[str, Any] = {
+        "n": n,
+        "successes": successes,
+        "success_rate": successes / n if n else None,
+        "success_rate_ci95": [low, high],
+        "headline": headline_of(specs).name if specs else None,
+        "metrics": {spec.name: spec.aggregate(metric_dicts) for spec in specs},
+        "status_counts": {s: sum(1 for r in records if r.get("status") == s) for s in STATUSES},
+        "mean_steps": _mean([float(r.get("steps", 0)) for r in records]),
+        "mean_duration_s": _mean([float(r.get("duration_s", 0.0)) for r in records]),
+        "tasks": len({r["task_id"] for r in records}),
+        "usage": {
+            "input_tokens": sum(int(u.get("input_tokens", 0)) for u in usage),
+            "output_tokens": sum(int(u.get("output_tokens", 0)) for u in usage),
+            "cost_usd": None if any(c is None and u for c, u in zip(costs, usage, strict=True))
+            else sum(float(c or 0.0) for c in costs),
+        },
+    }
+    if notes:
+        summary["notes"] = list(notes)
+    return summary
+
+
+def summarize_run(
+    records: list[dict[str, Any]],
+    specs_by_suite: dict[str, Iterable[MetricSpec]],
+    notes_by_suite: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Return ``summary.json``'s content: ``{"suites": {suite: summary}}`` plus totals."""
+    by_suite: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        by_suite[record["suite"]].append(record)
+    notes_by_suite = notes_by_suite or {}
+    return {
+        "suites": {
+            suite: summarize_suite(rows, specs_by_suite.get(suite, ()), notes_by_suite.get(suite))
+            for suite, rows in sorted(by_suite.items())
+        },
+        "episodes": len(records),
+        "status_counts": dict(Counter(r.get("status", "ok") for r in records)),
+    }

@@ -1,0 +1,1 @@
+"""One module per benchmark; each defines SUITE (see webbench.core.suite)."""

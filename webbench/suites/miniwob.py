@@ -1,0 +1,371 @@
+"""MiniWoB++ (package ``miniwob`` 1.1.0): all 128 registered gymnasium tasks, live in Chromium.
+
+One Chromium per env is reused across tasks and episodes: a task change only loads
+the task's page. Canonical actions map onto MiniWoB actions (see ``MiniWoBEnv.act``).
+Per-episode metrics: ``success`` (raw reward == 1, the papers' success rate),
+``reward`` (the env's time-decayed reward) and ``raw_reward``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from webbench.core.action import Action
+from webbench.core.env import EnvConfig, StepResult, WebEnv
+from webbench.core.metric import MetricSpec
+from webbench.core.suite import Suite
+from webbench.core.types import Element, Observation, Task
+
+#: MiniWoB's screen: the task area the agent sees, in page pixels.
+SCREEN_W, SCREEN_H = 160, 210
+_MODIFIERS = {"control": "C-", "ctrl": "C-", "shift": "S-", "alt": "A-", "meta": "M-", "cmd": "M-"}
+_KEY_ALIASES = {"esc": "Escape", "return": "Enter", "space": "Space", "del": "Delete"}
+
+
+def _import_miniwob():
+    import gymnasium
+    import miniwob
+
+    gymnasium.register_envs(miniwob)
+    return gymnasium
+
+
+@cache
+def _task_table() -> dict[str, tuple[str, bool]]:
+    """Return {task id: (entry point, nondeterministic)} for every registered MiniWoB env."""
+    gymnasium = _import_miniwob()
+    table = {}
+    for env_id, spec in gymnasium.registry.items():
+        match = re.fullmatch(r"miniwob/(.+)-v1", env_id)
+        if match:
+            table[match.group(1)] = (str(spec.entry_point), bool(spec.nondeterministic))
+    return dict(sorted(table.items()))
+
+
+def _description(entry_point: str) -> str:
+    import importlib
+
+    module, _, name = entry_point.partition(":")
+    doc = getattr(importlib.import_module(module), name).__doc__ or ""
+    match = re.search(r"## Description\s+(.+?)(?:\n\s*\n|$)", doc, re.S)
+    return " ".join(match.group(1).split()) if match else ""
+
+
+def miniwob_key(key: str) -> str:
+    """Return MiniWoB's key syntax for a canonical key ("Control+a" -> "C-a", "Enter" -> "<Enter>")."""
+    *mods, base = key.split("+") if key != "+" else [key]
+    prefix = ""
+    for mod in mods:
+        if mod.strip().lower() not in _MODIFIERS:
+            raise ValueError(f"unknown modifier {mod!r} in key {key!r}")
+        prefix += _MODIFIERS[mod.strip().lower()]
+    if len(base) == 1:
+        return prefix + base
+    base = _KEY_ALIASES.get(base.lower(), base)
+    return f"{prefix}<{base[0].upper()}{base[1:]}>"
+
+
+def _png(screenshot: Any) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(screenshot).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def dom_to_elements(dom: list[dict[str, Any]]) -> tuple[list[Element], str]:
+    """Return (elements, text listing) of MiniWoB ``dom_elements``.
+
+    Text pseudo-elements (negative refs) are folded into their parent's text; the
+    listing shows one element a line, indented by depth: ``[ref] tag "text" attr=...``.
+    """
+    children_text: dict[int, list[str]] = {}
+    for node in dom:
+        if node["ref"] < 0 and node["text"]:
+            children_text.setdefault(node["parent"], []).append(node["text"])
+    depth: dict[int, int] = {0: -1}
+    elements, lines = [], []
+    for node in dom:
+        ref = int(node["ref"])
+        if ref < 0:
+            continue
+        depth[ref] = depth.get(int(node["parent"]), -1) + 1
+        text = " ".join(filter(None, [node["text"], *children_text.get(ref, [])]))
+        attrs = {k: str(node[k]) for k in ("id", "classes", "value") if node.get(k)}
+        if node["flags"][0]:
+            attrs["focused"] = "true"
+        if "options" in node:
+            attrs["options"] = " | ".join(node["options"])
+        box = tuple(float(node[k][0]) for k in ("left", "top", "width", "height"))
+        elements.append(Element(str(ref), node["tag"], text, box, attrs))  # type: ignore[arg-type]
+        shown = "".join(f" {k}={v!r}" for k, v in attrs.items())
+        quoted = f' "{text}"' if text else ""
+        lines.append(f"{'  ' * depth[ref]}[{ref}] {node['tag']}{quoted}{shown}")
+    return elements, "\n".join(lines)
+
+
+def _select_option_js() -> str:
+    return (
+        "var el = core.previousDOMInfo[arguments[0]];"
+        "if (!el || !el.options) return 'element ' + arguments[0] + ' is not a <select>';"
+        "for (var i = 0; i < el.options.length; i++) {"
+        "  if (el.options[i].text.trim() === arguments[1] || el.options[i].value === arguments[1]) {"
+        "    el.selectedIndex = i;"
+        "    el.dispatchEvent(new Event('input', {bubbles: true}));"
+        "    el.dispatchEvent(new Event('change', {bubbles: true}));"
+        "    return true; } }"
+        "return 'no option ' + JSON.stringify(arguments[1]);"
+    )
+
+
+_OPTIONS_JS = (
+    "return arguments[0].map(function (ref) { var el = core.previousDOMInfo[ref];"
+    " return el && el.options ? Array.from(el.options).map(function (o) { return o.text.trim(); }) : []; });"
+)
+
+
+class MiniWoBEnv(WebEnv):
+    """A webbench env over the real ``miniwob`` envs, sharing one Chromium across tasks."""
+
+    def __init__(self, config: EnvConfig) -> None:
+        super().__init__(config)
+        self._driver = None
+        self._inner = None
+        self._subdomain: str | None = None
+        self._obs: Observation | None = None
+        self._refs: set[str] = set()
+        self._last_metadata: dict[str, Any] = {}
+
+    # -- browser and task switching -------------------------------------------------
+    def _browser(self):
+        if self._driver is None:
+            from webbench.browser.chromium import find_chromium, start_selenium_chrome
+
+            self._driver = start_selenium_chrome(find_chromium())
+        return self._driver
+
+    def _load(self, subdomain: str):
+        from miniwob.action import ActionSpaceConfig
+        from miniwob.constants import ALL_POSSIBLE_KEYS
+
+        _import_miniwob()
+        config = ActionSpaceConfig.get_preset("all_supported")
+        config.allowed_keys = ALL_POSSIBLE_KEYS
+        self._key_index = {key: i for i, key in enumerate(ALL_POSSIBLE_KEYS)}
+        self._action_types = {t.name: i for i, t in enumerate(config.action_types)}
+        self._inner = _shared_env_class()(subdomain, self._browser(), action_space_config=config)
+        self._subdomain = subdomain
+
+    def close(self) -> None:
+        """Quit the browser (and its driver)."""
+        driver, self._driver, self._inner = self._driver, None, None
+        if driver is not None:
+            driver.quit()
+
+    # -- observations -----------------------------------------------------------------
+    def _observe(self, raw: dict[str, Any], step: int, error: str | None = None) -> Observation:
+        dom = [dict(node) for node in raw.get("dom_elements", ())]
+        selects = [node["ref"] for node in dom if node["tag"] == "select"]
+        if selects and self._inner is not None:
+            options = self._inner.instance.driver.execute_script(_OPTIONS_JS, selects)
+            for node in dom:
+                if node["tag"] == "select":
+                    node["options"] = options[selects.index(node["ref"])]
+        elements, listing = dom_to_elements(dom)
+        self._refs = {e.id for e in elements}
+        screenshot = raw.get("screenshot")
+        obs = Observation(
+            goal=str(raw.get("utterance", "")),
+            url=self._inner.instance.url if self._inner is not None else "",
+            text=listing,
+            elements=elements,
+            screenshot=_png(screenshot) if self.config.screenshots and screenshot is not None else None,
+            history=list(self._obs.history) if self._obs is not None and step else [],
+            error=error,
+            step=step,
+            extra={"fields": [list(f) for f in raw.get("fields", ())]},
+        )
+        return obs
+
+    def start(self, task: Task, seed: int | None) -> tuple[Observation, dict[str, Any]]:
+        if task.id != self._subdomain or self._inner is None:
+            self._load(task.id)
+        raw, info = self._inner.reset(seed=seed, options={"record_screenshots": self.config.screenshots})
+        self._obs = None
+        self._last_metadata = {}
+        self._obs = self._observe(raw, 0)
+        return self._obs, {"fields": raw.get("fields")}
+
+    # -- actions ------------------------------------------------------------------------
+    def _miniwob_action(self, kind: str, **fields: Any):
+        from miniwob.action import ActionTypes
+
+        return self._inner.create_action(ActionTypes[kind], **fields)
+
+    def _element_error(self, action: Action) -> str | None:
+        if action.element is not None and action.element not in self._refs:
+            return f"{action.name}(): no element {action.element!r} on the page"
+        return None
+
+    def _translate(self, action: Action) -> list[Any] | str:
+        """Return the MiniWoB actions for ``action``, or a message saying why it cannot run."""
+        error = self._element_error(action)
+        if error:
+            return error
+        name, args = action.name, action.args
+        if name == "click":
+            return [self._miniwob_action("CLICK_ELEMENT", ref=int(args["element"]))]
+        if name == "type":
+            steps = [self._miniwob_action("FOCUS_ELEMENT_AND_TYPE_TEXT", ref=int(args["element"]), text=args["text"])]
+            if args["enter"]:
+                steps.append(self._miniwob_action("PRESS_KEY", key=self._key_index["<Enter>"]))
+            return steps
+        if name == "press":
+            try:
+                key = miniwob_key(args["key"])
+            except ValueError as exc:
+                return f"press(): {exc}"
+            if key not in self._key_index:
+                return f"press(): MiniWoB cannot press {args['key']!r}"
+            return [self._miniwob_action("PRESS_KEY", key=self._key_index[key])]
+        if name == "scroll":
+            if args["direction"] not in ("up", "down"):
+                return "scroll(): MiniWoB scrolls up or down only"
+            kind = "SCROLL_UP_COORDS" if args["direction"] == "up" else "SCROLL_DOWN_COORDS"
+            return [self._miniwob_action(kind, coords=[SCREEN_W / 2, SCREEN_H / 2])]
+        if name in ("hover", "click_xy"):
+            if name == "hover":
+                x, y, w, h = self._obs.element(args["element"]).bbox  # type: ignore[union-attr]
+                coords, kind = [x + w / 2, y + h / 2], "MOVE_COORDS"
+            else:
+                coords, kind = [args["x"], args["y"]], "CLICK_COORDS"
+            return [self._miniwob_action(kind, coords=coords)]
+        if name == "select":
+            driver = self._inner.instance.driver
+            result = driver.execute_script(_select_option_js(), int(args["element"]), args["option"])
+            if result is not True:
+                return f"select(): {result}"
+            return [self._miniwob_action("NONE")]
+        if name == "noop":
+            return [self._miniwob_action("NONE")]
+        return f"{name}() is not available in MiniWoB++"
+
+    def _advance(self, actions: list[Any], history_item: str, error: str | None) -> StepResult:
+        reward, done, info, raw = 0.0, False, {}, {}
+        for mw_action in actions:
+            raw, reward, done, _trunc, info = self._inner.step(mw_action)
+            if done:
+                break
+        step = self._obs.step + 1 if self._obs else 1
+        history = [*(self._obs.history if self._obs else []), history_item]
+        if done:
+            self._last_metadata = info
+            obs = Observation(goal=self._obs.goal if self._obs else "", step=step, history=history, error=error)
+            return obs, float(reward), True, False, self._final(info)
+        self._obs = self._observe(raw, step, error)
+        self._obs.history = history
+        return self._obs, float(reward), False, False, {}
+
+    def act(self, action: Action) -> StepResult:
+        translated = self._translate(action)
+        if isinstance(translated, str):
+            return self._advance([self._miniwob_action("NONE")], str(action), translated)
+        return self._advance(translated, str(action), None)
+
+    def invalid(self, raw: str, reason: str) -> StepResult:
+        return self._advance([self._miniwob_action("NONE")], raw, f"unparsable action: {reason}")
+
+    # -- scoring ------------------------------------------------------------------------
+    @staticmethod
+    def _final(metadata: dict[str, Any], end_reason: str = "done") -> dict[str, Any]:
+        raw_reward = float(metadata.get("raw_reward", -1.0))
+        reward = float(metadata.get("env_reward", raw_reward))
+        success = raw_reward == 1.0
+        return {
+            "success": success,
+            "score": 1.0 if success else 0.0,
+            "metrics": {"success": 1.0 if success else 0.0, "reward": reward, "raw_reward": raw_reward},
+            "end_reason": end_reason,
+            "details": {"reason": metadata.get("reason"), "elapsed_s": metadata.get("elapsed")},
+        }
+
+    def finish(self) -> dict[str, Any]:
+        """End the episode early: the page's verdict if it has one, else -1 (as MiniWoB's time-out)."""
+        if self._last_metadata:
+            return self._final(self._last_metadata)
+        metadata = self._inner.instance.get_metadata() if self._inner is not None else {}
+        if metadata.get("done"):
+            return self._final(metadata, "page_done")
+        return self._final({"raw_reward": -1.0, "env_reward": -1.0, "reason": "stopped by the harness"},
+                           "stopped")
+
+
+@cache
+def _shared_env_class():
+    """Return the MiniWoBEnvironment subclass whose page lives in a browser we own."""
+    from miniwob.environment import MiniWoBEnvironment
+    from miniwob.selenium_instance import SeleniumInstance
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    class SharedDriverInstance(SeleniumInstance):
+        """A SeleniumInstance that loads its task in an existing driver and never quits it."""
+
+        def __init__(self, driver, **kwargs):
+            super().__init__(**kwargs)
+            self._shared_driver = driver
+
+        def create_driver(self):
+            self.driver = self._shared_driver
+            self.driver.get(self.url)
+            WebDriverWait(self.driver, 10).until(
+                conditions.element_to_be_clickable((By.ID, self.SYNC_SCREEN_ID))
+            )
+            self.inner_width, self.inner_height = self.driver.execute_script(
+                "return [window.innerWidth, window.innerHeight];"
+            )
+
+        def close(self):
+            self.died = True
+
+    class SharedDriverEnv(MiniWoBEnvironment):
+        def __init__(self, subdomain, driver, **kwargs):
+            self._shared_driver = driver
+            super().__init__(subdomain=subdomain, **kwargs)
+
+        def _hard_reset_instance(self):
+            self.instance = SharedDriverInstance(self._shared_driver, index=0, **self.instance_kwargs)
+            self.instance.start()
+
+    return SharedDriverEnv
+
+
+class MiniWoBSuite(Suite):
+    """The MiniWoB++ suite: every task registered by ``miniwob``."""
+
+    name = "miniwob"
+    description = "MiniWoB++ (miniwob 1.1.0): 128 synthetic web tasks, live in Chromium"
+    live = True
+    default_max_steps = 30
+    metrics = (
+        MetricSpec("success", "share of episodes with raw reward 1 (papers' success rate)", headline=True),
+        MetricSpec("reward", "mean time-decayed reward (failure and time-out count -1)"),
+        MetricSpec("raw_reward", "mean raw (undecayed) reward"),
+    )
+
+    def load_tasks(self, split: str | None, data: Path | None) -> list[Task]:
+        return [
+            Task(self.name, task_id, _description(entry), "", {"nondeterministic": nondet})
+            for task_id, (entry, nondet) in _task_table().items()
+        ]
+
+    def make_env(self, config: EnvConfig) -> MiniWoBEnv:
+        return MiniWoBEnv(config)
+
+
+SUITE = MiniWoBSuite()
