@@ -1,0 +1,1 @@
+"""Sub-commands of ``webbench``: one module each, with ``register(subparsers)``."""

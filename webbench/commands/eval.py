@@ -1,0 +1,148 @@
+"""``webbench eval``: run an agent on a suite and write the run folder."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from webbench.core.agent import parse_agent_args
+from webbench.core.suite import Suite, get_suite
+from webbench.report.console import print_summary
+from webbench.run.evaluate import EvalConfig, prepare, run
+from webbench.run.pool import WorkerStartError
+from webbench.run.store import RunStore
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``eval`` to the sub-commands."""
+    p = sub.add_parser("eval", help="run an agent on a suite", description=__doc__)
+    p.add_argument("--suite", help="suite name (see 'webbench list')")
+    p.add_argument("--split", help="the suite's split (default: its first)")
+    p.add_argument("--tasks", help="comma-separated task ids")
+    p.add_argument("--subset", help="a named task subset (tasks/<suite>/<name>.txt)")
+    p.add_argument("--episodes", type=int, default=None, help="episodes per task (default 1)")
+    p.add_argument("--seed", type=int, default=None, help="base seed (default 0)")
+    p.add_argument("--agent", help="module:Class, path/file.py:Class or random|oracle|scripted|llm")
+    p.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="constructor argument (repeatable; value parsed as JSON when it parses)")
+    p.add_argument("--workers", type=int, default=1, help="episodes run at once, one process each")
+    p.add_argument("--out", type=Path, default=Path("runs"), help="parent folder of run folders")
+    p.add_argument("--run-id", help="name of the run folder (default: suite-agent-time)")
+    p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="run only the episodes RUN_DIR lacks")
+    p.add_argument("--max-steps", type=int, help="step limit per episode (default: the suite's)")
+    p.add_argument("--step-timeout", type=float, default=120.0, help="seconds per agent call")
+    p.add_argument("--episode-timeout", type=float, default=900.0, help="seconds per episode")
+    p.add_argument("--screenshots", action="store_true", help="give the agent PNG screenshots and keep them")
+    p.add_argument("--data", help="a local copy of the suite's data")
+    p.set_defaults(func=main, accepts_extra=True)
+
+
+def _suite_options(suite: Suite, extra: list[str]) -> dict[str, Any]:
+    """Parse the options the suite declares out of ``extra`` (anything else is an error)."""
+    from webbench.cli import OneLineParser, UsageError
+
+    parser = OneLineParser(prog=f"webbench eval --suite {suite.name}", add_help=False)
+    for option in suite.options:
+        parser.add_argument(f"--{option.name}", type=option.type, default=option.default, help=option.help)
+    values, unknown = parser.parse_known_args(extra)
+    if unknown:
+        raise UsageError(f"webbench eval: unrecognized arguments: {' '.join(unknown)}")
+    return {k: v for k, v in vars(values).items() if v is not None}
+
+
+def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig | None:
+    from webbench.cli import UsageError
+
+    if args.resume is not None and args.suite is None:
+        if extra:
+            raise UsageError(f"webbench eval: unrecognized arguments: {' '.join(extra)}")
+        return EvalConfig(suite="", agent="", agent_args=parse_agent_args(args.agent_arg),
+                          workers=args.workers, step_timeout=args.step_timeout,
+                          episode_timeout=args.episode_timeout)
+    if not args.suite:
+        raise UsageError("webbench eval: --suite is required (see 'webbench list')")
+    if not args.agent:
+        raise UsageError("webbench eval: --agent is required (e.g. --agent scripted)")
+    if args.tasks and args.subset:
+        raise UsageError("webbench eval: give --tasks or --subset, not both")
+    if args.workers < 1:
+        raise UsageError("webbench eval: --workers must be at least 1")
+    suite = get_suite(args.suite)
+    return EvalConfig(
+        suite=suite.name,
+        agent=args.agent,
+        agent_args=parse_agent_args(args.agent_arg),
+        split=args.split,
+        task_ids=[t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None,
+        subset=args.subset,
+        episodes=args.episodes if args.episodes is not None else 1,
+        seed=args.seed if args.seed is not None else 0,
+        max_steps=args.max_steps,
+        step_timeout=args.step_timeout if args.step_timeout > 0 else None,
+        episode_timeout=args.episode_timeout if args.episode_timeout > 0 else None,
+        screenshots=args.screenshots,
+        data=args.data,
+        suite_options=_suite_options(suite, extra),
+        workers=args.workers,
+    )
+
+
+def _sigterm_as_interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(args: argparse.Namespace, extra: list[str]) -> int:
+    """Run ``webbench eval``; return the exit code (130 when interrupted)."""
+    from webbench.cli import UsageError
+
+    console = Console(stderr=True)
+    config = _config(args, extra)
+    prepared = prepare(config, args.out, args.run_id, args.resume)
+    if prepared.suite.live:
+        from webbench.browser.chromium import BrowserNotFound, find_chromium
+
+        try:
+            find_chromium()
+        except BrowserNotFound as exc:
+            raise UsageError(f"{exc} (see 'webbench doctor')") from exc
+    store: RunStore = prepared.store
+    done = prepared.total - len(prepared.jobs)
+    console.print(f"run folder: {store.path}  ({done} of {prepared.total} episodes already done)")
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    successes = [sum(1 for r in store.episodes() if r.get("success")), done]
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("success {task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        bar = progress.add_task(prepared.suite.name, total=prepared.total, completed=done,
+                                rate=f"{successes[0] / done:.0%}" if done else "-")
+
+        def on_record(record: dict[str, Any]) -> None:
+            successes[0] += bool(record.get("success"))
+            successes[1] += 1
+            progress.update(bar, advance=1, rate=f"{successes[0] / successes[1]:.0%}")
+
+        try:
+            summary = run(prepared, on_record)
+        except KeyboardInterrupt:
+            progress.stop()
+            kept = len(store.episodes())
+            console.print(f"interrupted: {kept} finished episodes kept in {store.path}; "
+                          f"finish with: webbench eval --resume {store.path}")
+            return 130
+        except WorkerStartError as exc:
+            print(f"webbench: error: {exc}", file=sys.stderr)
+            return 1
+    print_summary(summary, Console())
+    print(f"run folder: {store.path}")
+    return 0

@@ -1,0 +1,207 @@
+"""An evaluation run from start to summary: what ``webbench eval`` does, as a library call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import socket
+import subprocess
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from webbench.core.agent import close_agent, make_agent
+from webbench.core.env import EnvConfig
+from webbench.core.suite import Suite, SuiteError, get_suite, select_tasks
+from webbench.core.types import Task
+from webbench.run.episode import Episode, Limits
+from webbench.run.plan import plan_episodes
+from webbench.run.pool import WorkerPool, WorkerSpec
+from webbench.run.store import RunStore, RunStoreError, redact_secrets
+from webbench.run.summary import summarize_run
+
+
+@dataclass
+class EvalConfig:
+    """Everything that defines a run (what the manifest records, secrets redacted)."""
+
+    suite: str
+    agent: str
+    agent_args: dict[str, Any] = field(default_factory=dict)
+    split: str | None = None
+    task_ids: list[str] | None = None
+    subset: str | None = None
+    episodes: int = 1
+    seed: int = 0
+    max_steps: int | None = None
+    step_timeout: float | None = 120.0
+    episode_timeout: float | None = 900.0
+    screenshots: bool = False
+    data: str | None = None
+    suite_options: dict[str, Any] = field(default_factory=dict)
+    workers: int = 1
+
+
+#: Fields a resumed run takes from its manifest; giving another value is an error.
+RUN_DEFINING = ("suite", "agent", "split", "task_ids", "subset", "episodes", "seed", "data", "suite_options")
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for package in ("webbench", "gymnasium", "miniwob", "selenium"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def default_run_id(config: EvalConfig) -> str:
+    """Return a run id like ``miniwob-scripted-20261122-101500``."""
+    agent = "".join(c if c.isalnum() else "-" for c in Path(config.agent.split(":")[-1]).name)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{config.suite}-{agent}-{stamp}"
+
+
+def make_manifest(config: EvalConfig, run_id: str, tasks: list[Task]) -> dict[str, Any]:
+    """Return the manifest of a new run (agent args with secret-looking names redacted)."""
+    values = asdict(config)
+    values["agent_args"] = redact_secrets(config.agent_args)
+    return {
+        "run_id": run_id,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "host": socket.gethostname(),
+        "git_commit": _git_commit(),
+        "versions": _versions(),
+        "config": values,
+        "tasks": [task.id for task in tasks],
+    }
+
+
+def config_from_manifest(manifest: dict[str, Any], overrides: EvalConfig | None) -> EvalConfig:
+    """Return the config of a run being resumed; a conflicting override is a SuiteError."""
+    saved = EvalConfig(**manifest["config"])
+    if overrides is None:
+        return saved
+    for name in RUN_DEFINING:
+        given = getattr(overrides, name)
+        if given not in (None, {}, getattr(EvalConfig, name, None)) and given != getattr(saved, name):
+            raise RunStoreError(
+                f"--resume: {name} {given!r} differs from the run's {getattr(saved, name)!r}"
+            )
+    args = dict(saved.agent_args) | overrides.agent_args
+    return replace(
+        saved,
+        agent_args=args,
+        workers=overrides.workers,
+        step_timeout=overrides.step_timeout,
+        episode_timeout=overrides.episode_timeout,
+    )
+
+
+def check_agent(config: EvalConfig) -> None:
+    """Build and close the agent once, so that a bad spec or argument fails before any episode."""
+    close_agent(make_agent(config.agent, config.agent_args))
+
+
+def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
+    """Return the tasks the config selects (split, then ids or subset)."""
+    splits = suite.splits()
+    if config.split is not None and splits and config.split not in splits:
+        raise SuiteError(f"unknown split {config.split!r} of suite {suite.name}; known: {', '.join(splits)}")
+    split = config.split or suite.default_split()
+    tasks = suite.load_tasks(split, Path(config.data) if config.data else None)
+    return select_tasks(suite, tasks, config.task_ids, config.subset)
+
+
+@dataclass
+class PreparedRun:
+    """A run ready to go: its store, suite, the episodes still to run, and the worker spec."""
+
+    store: RunStore
+    suite: Suite
+    config: EvalConfig
+    jobs: list[Episode]
+    total: int
+    spec: WorkerSpec
+
+
+def prepare(config: EvalConfig, out: Path, run_id: str | None, resume: Path | None) -> PreparedRun:
+    """Check everything a run needs, create (or reopen) its folder, and plan its episodes."""
+    if resume is not None:
+        store = RunStore.open(resume)
+        config = config_from_manifest(store.manifest, config)
+    suite = get_suite(config.suite)
+    tasks = load_selected_tasks(suite, config)
+    if config.episodes < 1:
+        raise SuiteError("--episodes must be at least 1")
+    check_agent(config)
+    if resume is None:
+        run_id = run_id or default_run_id(config)
+        store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
+    else:
+        store.cut_torn_tail()
+    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys())
+    env_config = EnvConfig(
+        data=Path(config.data) if config.data else None,
+        split=config.split or suite.default_split(),
+        screenshots=config.screenshots,
+        options=dict(config.suite_options),
+    )
+    limits = Limits(
+        max_steps=config.max_steps or suite.default_max_steps,
+        step_timeout=config.step_timeout,
+        episode_timeout=config.episode_timeout,
+    )
+    spec = WorkerSpec(suite.name, env_config, config.agent, dict(config.agent_args), limits, store.trajectories)
+    return PreparedRun(store, suite, config, jobs, len(tasks) * config.episodes, spec)
+
+
+def write_summary(store: RunStore) -> dict[str, Any]:
+    """Compute ``summary.json`` from the run's episodes, write it and return it."""
+    config = EvalConfig(**store.manifest["config"])
+    suite = get_suite(config.suite)
+    env_config = EnvConfig(data=Path(config.data) if config.data else None, options=config.suite_options)
+    summary = summarize_run(
+        store.episodes(), {suite.name: suite.metrics}, {suite.name: suite.summary_notes(env_config)}
+    )
+    summary["run_id"] = store.path.name
+    summary["agent"] = config.agent
+    store.write_summary(summary)
+    return summary
+
+
+def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run the prepared episodes, appending each record as it finishes; return the summary.
+
+    KeyboardInterrupt propagates after the workers are stopped and the summary of
+    the finished episodes is written.
+    """
+
+    def record(rec: dict[str, Any]) -> None:
+        prepared.store.append(rec)
+        if on_record is not None:
+            on_record(rec)
+
+    try:
+        WorkerPool(prepared.spec, prepared.config.workers, record).run(prepared.jobs)
+    finally:
+        summary = write_summary(prepared.store)
+    return summary
