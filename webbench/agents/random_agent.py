@@ -9,8 +9,20 @@ from webbench.core.action import Action, make_action
 from webbench.core.types import Element, Observation, Task
 
 #: Tags (MiniWoB, HTML and ARIA roles) that take typed text.
-TEXT_INPUT_TAGS = ("input_text", "input_password", "input_email", "input_number", "input_search",
-                   "input_tel", "input_url", "textarea", "input", "textbox", "searchbox", "combobox")
+TEXT_INPUT_TAGS = (
+    "input_text",
+    "input_password",
+    "input_email",
+    "input_number",
+    "input_search",
+    "input_tel",
+    "input_url",
+    "textarea",
+    "input",
+    "textbox",
+    "searchbox",
+    "combobox",
+)
 _WORDS = ("hello", "yes", "no", "submit", "search", "test", "apple", "42")
 
 

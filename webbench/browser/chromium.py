@@ -129,4 +129,3 @@ def start_selenium_chrome(paths: ChromiumPaths, window: tuple[int, int] | None =
         options.add_argument(f"--window-size={window[0]},{window[1]}")
     service = Service(executable_path=paths.driver, log_output=subprocess.DEVNULL)
     return webdriver.Chrome(service=service, options=options)
-

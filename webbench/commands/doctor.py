@@ -42,33 +42,71 @@ def checks() -> list[tuple[bool | None, str, str]]:
     if browser:
         rows.append((True, "chromium", f"{browser} (version {major_version(browser)})"))
     else:
-        rows.append((False, "chromium", "not found: as root 'apt-get install chromium chromium-driver'; "
-                     "else 'playwright install chromium'; or set WEBBENCH_CHROMIUM"))
+        rows.append(
+            (
+                False,
+                "chromium",
+                "not found: as root 'apt-get install chromium chromium-driver'; "
+                "else 'playwright install chromium'; or set WEBBENCH_CHROMIUM",
+            )
+        )
     if driver:
         b, d = (major_version(browser) if browser else None), major_version(driver)
         match = b is None or d is None or b == d
-        rows.append((True if match else None, "chromedriver",
-                     f"{driver} (version {d})" + ("" if match else f": does not match Chromium {b}")))
+        rows.append(
+            (
+                True if match else None,
+                "chromedriver",
+                f"{driver} (version {d})" + ("" if match else f": does not match Chromium {b}"),
+            )
+        )
     else:
-        rows.append((False, "chromedriver", "not found: as root 'apt-get install chromium-driver'; "
-                     "or set WEBBENCH_CHROMEDRIVER"))
+        rows.append(
+            (
+                False,
+                "chromedriver",
+                "not found: as root 'apt-get install chromium-driver'; or set WEBBENCH_CHROMEDRIVER",
+            )
+        )
     for module, (purpose, how) in OPTIONAL.items():
         if importlib.util.find_spec(module) is not None:
-            rows.append((True, module, f"{metadata.version(module) if _has_dist(module) else 'installed'} ({purpose})"))
+            rows.append(
+                (
+                    True,
+                    module,
+                    f"{metadata.version(module) if _has_dist(module) else 'installed'} ({purpose})",
+                )
+            )
         else:
             rows.append((None, module, f"not installed, needed for {purpose}: {how}"))
     home = data_home()
     if home.is_dir():
         suites = sorted(p.name for p in home.iterdir() if p.is_dir())
         writable = os.access(home, os.W_OK)
-        rows.append((True if writable else None, "data cache",
-                     f"{home} ({', '.join(suites) or 'empty'})" + ("" if writable else ": not writable")))
+        rows.append(
+            (
+                True if writable else None,
+                "data cache",
+                f"{home} ({', '.join(suites) or 'empty'})" + ("" if writable else ": not writable"),
+            )
+        )
     else:
-        rows.append((None, "data cache", f"{home} does not exist yet; 'webbench data pull SUITE' creates it "
-                     "(set WEBBENCH_DATA_DIR to move it)"))
+        rows.append(
+            (
+                None,
+                "data cache",
+                f"{home} does not exist yet; 'webbench data pull SUITE' creates it "
+                "(set WEBBENCH_DATA_DIR to move it)",
+            )
+        )
     key = bool(os.environ.get("OPENAI_API_KEY"))
-    rows.append((True if key else None, "OPENAI_API_KEY",
-                 "set" if key else "not set: needed for the llm agent and LLM judges on hosted APIs"))
+    rows.append(
+        (
+            True if key else None,
+            "OPENAI_API_KEY",
+            "set" if key else "not set: needed for the llm agent and LLM judges on hosted APIs",
+        )
+    )
     return rows
 
 

@@ -29,8 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--episodes", type=int, default=None, help="episodes per task (default 1)")
     p.add_argument("--seed", type=int, default=None, help="base seed (default 0)")
     p.add_argument("--agent", help="module:Class, path/file.py:Class or random|oracle|scripted|llm")
-    p.add_argument("--agent-arg", action="append", default=[], metavar="KEY=VALUE",
-                   help="constructor argument (repeatable; value parsed as JSON when it parses)")
+    p.add_argument(
+        "--agent-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="constructor argument (repeatable; value parsed as JSON when it parses)",
+    )
     p.add_argument("--workers", type=int, default=1, help="episodes run at once, one process each")
     p.add_argument("--out", type=Path, default=Path("runs"), help="parent folder of run folders")
     p.add_argument("--run-id", help="name of the run folder (default: suite-agent-time)")
@@ -62,9 +67,14 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig | None:
     if args.resume is not None and args.suite is None:
         if extra:
             raise UsageError(f"webbench eval: unrecognized arguments: {' '.join(extra)}")
-        return EvalConfig(suite="", agent="", agent_args=parse_agent_args(args.agent_arg),
-                          workers=args.workers, step_timeout=args.step_timeout,
-                          episode_timeout=args.episode_timeout)
+        return EvalConfig(
+            suite="",
+            agent="",
+            agent_args=parse_agent_args(args.agent_arg),
+            workers=args.workers,
+            step_timeout=args.step_timeout,
+            episode_timeout=args.episode_timeout,
+        )
     if not args.suite:
         raise UsageError("webbench eval: --suite is required (see 'webbench list')")
     if not args.agent:
@@ -124,8 +134,12 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        bar = progress.add_task(prepared.suite.name, total=prepared.total, completed=done,
-                                rate=f"{successes[0] / done:.0%}" if done else "-")
+        bar = progress.add_task(
+            prepared.suite.name,
+            total=prepared.total,
+            completed=done,
+            rate=f"{successes[0] / done:.0%}" if done else "-",
+        )
 
         def on_record(record: dict[str, Any]) -> None:
             successes[0] += bool(record.get("success"))
@@ -137,8 +151,10 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
         except KeyboardInterrupt:
             progress.stop()
             kept = len(store.episodes())
-            console.print(f"interrupted: {kept} finished episodes kept in {store.path}; "
-                          f"finish with: webbench eval --resume {store.path}")
+            console.print(
+                f"interrupted: {kept} finished episodes kept in {store.path}; "
+                f"finish with: webbench eval --resume {store.path}"
+            )
             return 130
         except WorkerStartError as exc:
             print(f"webbench: error: {exc}", file=sys.stderr)

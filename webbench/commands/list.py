@@ -31,8 +31,13 @@ def main(args: argparse.Namespace, _extra: list[str]) -> int:
         for name in suite_names():
             suite = get_suite(name)
             headline = next((m.name for m in suite.metrics if m.headline), "-")
-            table.add_row(name, "live" if suite.live else "replay", ", ".join(suite.splits()) or "-",
-                          headline, suite.description)
+            table.add_row(
+                name,
+                "live" if suite.live else "replay",
+                ", ".join(suite.splits()) or "-",
+                headline,
+                suite.description,
+            )
         console.print(table)
         return 0
     suite = get_suite(args.suite)

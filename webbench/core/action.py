@@ -132,10 +132,8 @@ def parse_call(text: str) -> tuple[str, list[ast.expr], dict[str, ast.expr]]:
         raise ActionParseError("not a valid action call") from exc
     call = tree.body
     if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
-        raise ActionParseError("an action is a single call such as click(\"12\")")
-    if any(isinstance(arg, ast.Starred) for arg in call.args) or any(
-        kw.arg is None for kw in call.keywords
-    ):
+        raise ActionParseError('an action is a single call such as click("12")')
+    if any(isinstance(arg, ast.Starred) for arg in call.args) or any(kw.arg is None for kw in call.keywords):
         raise ActionParseError(f"{call.func.id}(): * and ** arguments are not allowed")
     return call.func.id, list(call.args), {kw.arg: kw.value for kw in call.keywords}
 
@@ -155,9 +153,7 @@ def parse_action(text: str) -> Action:
 
 def _validated(action: Action) -> Action:
     if action.name == "scroll" and action.args["direction"] not in SCROLL_DIRECTIONS:
-        raise ActionParseError(
-            f"scroll(): direction must be one of {', '.join(SCROLL_DIRECTIONS)}"
-        )
+        raise ActionParseError(f"scroll(): direction must be one of {', '.join(SCROLL_DIRECTIONS)}")
     element = action.args.get("element")
     if element is not None and not element.strip():
         raise ActionParseError(f"{action.name}(): element id is empty")

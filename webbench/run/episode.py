@@ -137,8 +137,19 @@ class EpisodeRunner:
         try:
             obs, _ = self.env.reset(seed=job.seed, options={"task": task})
         except Exception as exc:  # noqa: BLE001 - any env failure ends the episode, not the run
-            return self._record(job, name, started, "env_error", f"env reset failed: {type(exc).__name__}: {exc}",
-                                traceback.format_exc(), {}, 0, steps, usage, None)
+            return self._record(
+                job,
+                name,
+                started,
+                "env_error",
+                f"env reset failed: {type(exc).__name__}: {exc}",
+                traceback.format_exc(),
+                {},
+                0,
+                steps,
+                usage,
+                None,
+            )
         try:
             call_agent(lambda: reset_agent(self.agent, task), self._deadline(started))
             while True:

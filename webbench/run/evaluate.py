@@ -103,9 +103,7 @@ def config_from_manifest(manifest: dict[str, Any], overrides: EvalConfig | None)
     for name in RUN_DEFINING:
         given = getattr(overrides, name)
         if given not in (None, {}, getattr(EvalConfig, name, None)) and given != getattr(saved, name):
-            raise RunStoreError(
-                f"--resume: {name} {given!r} differs from the run's {getattr(saved, name)!r}"
-            )
+            raise RunStoreError(f"--resume: {name} {given!r} differs from the run's {getattr(saved, name)!r}")
     args = dict(saved.agent_args) | overrides.agent_args
     return replace(
         saved,
@@ -170,7 +168,9 @@ def prepare(config: EvalConfig, out: Path, run_id: str | None, resume: Path | No
         step_timeout=config.step_timeout,
         episode_timeout=config.episode_timeout,
     )
-    spec = WorkerSpec(suite.name, env_config, config.agent, dict(config.agent_args), limits, store.trajectories)
+    spec = WorkerSpec(
+        suite.name, env_config, config.agent, dict(config.agent_args), limits, store.trajectories
+    )
     return PreparedRun(store, suite, config, jobs, len(tasks) * config.episodes, spec)
 
 

@@ -8,6 +8,7 @@ held is recorded (``env_error`` or ``timeout``). No episode is dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -73,8 +74,17 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
                 if env is None:
                     env = suite.make_env(spec.env_config)
             except Exception as exc:  # noqa: BLE001 - reported as the episode's env_error
-                conn.send(("done", make_record(job, "env_error", f"env start failed: {type(exc).__name__}: {exc}",
-                                               time.monotonic() - started)))
+                conn.send(
+                    (
+                        "done",
+                        make_record(
+                            job,
+                            "env_error",
+                            f"env start failed: {type(exc).__name__}: {exc}",
+                            time.monotonic() - started,
+                        ),
+                    )
+                )
                 continue
             runner = EpisodeRunner(env, agent, spec.limits, spec.traj_dir)
             record = runner.run(job)
@@ -88,17 +98,13 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
     finally:
         if env is not None:
             _close_quietly(env)
-        try:
+        with contextlib.suppress(Exception):  # closing is best effort at exit
             close_agent(agent)
-        except Exception:  # noqa: BLE001, S110 - closing is best effort at exit
-            pass
 
 
 def _close_quietly(env: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):  # a dead browser cannot be closed politely
         env.close()
-    except Exception:  # noqa: BLE001, S110 - a dead browser cannot be closed politely
-        pass
 
 
 @dataclass
@@ -212,10 +218,8 @@ class WorkerPool:
                 self._stop(worker)
 
     def _stop(self, worker: _Worker) -> None:
-        try:
+        with contextlib.suppress(BrokenPipeError, OSError):
             worker.conn.send(None)
-        except (BrokenPipeError, OSError):
-            pass
         worker.process.join(STOP_WAIT_S)
         kill_group(worker.process.pid)
         self._workers.remove(worker)

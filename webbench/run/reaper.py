@@ -8,6 +8,7 @@ told about: workers, chromedrivers and browsers alike. Nothing is left behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,10 +17,8 @@ import sys
 
 def kill_group(pgid: int) -> None:
     """Send SIGKILL to process group ``pgid`` (no error if it is already gone)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def main() -> None:

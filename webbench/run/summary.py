@@ -40,7 +40,8 @@ def summarize_suite(
         "usage": {
             "input_tokens": sum(int(u.get("input_tokens", 0)) for u in usage),
             "output_tokens": sum(int(u.get("output_tokens", 0)) for u in usage),
-            "cost_usd": None if any(c is None and u for c, u in zip(costs, usage, strict=True))
+            "cost_usd": None
+            if any(c is None and u for c, u in zip(costs, usage, strict=True))
             else sum(float(c or 0.0) for c in costs),
         },
     }

@@ -220,7 +220,11 @@ class MiniWoBEnv(WebEnv):
         if name == "click":
             return [self._miniwob_action("CLICK_ELEMENT", ref=int(args["element"]))]
         if name == "type":
-            steps = [self._miniwob_action("FOCUS_ELEMENT_AND_TYPE_TEXT", ref=int(args["element"]), text=args["text"])]
+            steps = [
+                self._miniwob_action(
+                    "FOCUS_ELEMENT_AND_TYPE_TEXT", ref=int(args["element"]), text=args["text"]
+                )
+            ]
             if args["enter"]:
                 steps.append(self._miniwob_action("PRESS_KEY", key=self._key_index["<Enter>"]))
             return steps
@@ -264,7 +268,9 @@ class MiniWoBEnv(WebEnv):
         history = [*(self._obs.history if self._obs else []), history_item]
         if done:
             self._last_metadata = info
-            obs = Observation(goal=self._obs.goal if self._obs else "", step=step, history=history, error=error)
+            obs = Observation(
+                goal=self._obs.goal if self._obs else "", step=step, history=history, error=error
+            )
             return obs, float(reward), True, False, self._final(info)
         self._obs = self._observe(raw, step, error)
         self._obs.history = history
@@ -300,8 +306,9 @@ class MiniWoBEnv(WebEnv):
         metadata = self._inner.instance.get_metadata() if self._inner is not None else {}
         if metadata.get("done"):
             return self._final(metadata, "page_done")
-        return self._final({"raw_reward": -1.0, "env_reward": -1.0, "reason": "stopped by the harness"},
-                           "stopped")
+        return self._final(
+            {"raw_reward": -1.0, "env_reward": -1.0, "reason": "stopped by the harness"}, "stopped"
+        )
 
 
 @cache
