@@ -34,6 +34,9 @@ class EnvConfig:
     split: str | None = None
     screenshots: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    #: Replay envs put each step's gold action in ``obs.extra["gold_action"]``; only set
+    #: for agents that declare ``uses_gold = True`` (the ``oracle`` sanity check).
+    reveal_gold: bool = False
 
 
 class WebEnv(gymnasium.Env):

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from webbench.core.agent import close_agent, make_agent
+from webbench.core.agent import close_agent, load_agent_class, make_agent
 from webbench.core.env import EnvConfig
 from webbench.core.suite import Suite, SuiteError, get_suite, select_tasks
 from webbench.core.types import Task
@@ -162,6 +162,7 @@ def prepare(config: EvalConfig, out: Path, run_id: str | None, resume: Path | No
         split=config.split or suite.default_split(),
         screenshots=config.screenshots,
         options=dict(config.suite_options),
+        reveal_gold=bool(getattr(load_agent_class(config.agent), "uses_gold", False)),
     )
     limits = Limits(
         max_steps=config.max_steps or suite.default_max_steps,

@@ -24,10 +24,12 @@ from webbench.core.types import Observation, Task
 
 @dataclass
 class GoldStep:
-    """One recorded step: what the agent is shown and the suite's gold action for it."""
+    """One recorded step: what the agent is shown, the suite's gold, and the gold as an
+    agent action string (canonical or native) that must score perfectly."""
 
     observation: Observation
     gold: Any
+    gold_action: str | None = None
 
 
 class ReplayEnv(WebEnv):
@@ -45,11 +47,17 @@ class ReplayEnv(WebEnv):
     def aggregate(self, task: Task, scores: list[dict[str, float]]) -> dict[str, Any]:
         """Return the final info (``success``, ``score``, ``metrics``) from every step's scores."""
 
+    def _next(self) -> GoldStep | None:
+        step = next(self._pending, None)
+        if step is not None and self.config.reveal_gold:
+            step.observation.extra["gold_action"] = step.gold_action
+        return step
+
     def start(self, task: Task, seed: int | None) -> tuple[Observation, dict[str, Any]]:
         self._pending: Iterator[GoldStep] = iter(self.steps(task))
         self._scores: list[dict[str, float]] = []
         self._details: list[dict[str, Any]] = []
-        self._current = next(self._pending, None)
+        self._current = self._next()
         if self._current is None:
             return Observation(goal=task.goal, step=0), {"empty": True}
         return self._current.observation, {}
@@ -57,7 +65,7 @@ class ReplayEnv(WebEnv):
     def _advance(self, scores: dict[str, float], raw: str, error: str | None) -> StepResult:
         self._scores.append(scores)
         self._details.append({"prediction": raw, "scores": scores})
-        self._current = next(self._pending, None)
+        self._current = self._next()
         if self._current is None:
             info = self._final("done")
             obs = Observation(goal=self.task.goal if self.task else "", step=len(self._scores), error=error)
@@ -90,5 +98,5 @@ class ReplayEnv(WebEnv):
         while self._current is not None:
             self._scores.append(self.score_step(self._current, None, ""))
             self._details.append({"prediction": None, "scores": self._scores[-1]})
-            self._current = next(self._pending, None)
+            self._current = self._next()
         return self._final("stopped")
