@@ -45,6 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--episode-timeout", type=float, default=900.0, help="seconds per episode")
     p.add_argument("--screenshots", action="store_true", help="give the agent PNG screenshots and keep them")
     p.add_argument("--data", help="a local copy of the suite's data")
+    p.add_argument("--llm-cache", metavar="PATH", help="SQLite cache of LLM responses (agent and judges)")
+    p.add_argument(
+        "--llm-cache-mode",
+        choices=("rw", "replay", "off"),
+        help="rw: read and record (default); replay: cache only, a miss fails the call; off: no cache",
+    )
+    p.add_argument("--judge-model", help="model of the LLM judges (default: the benchmark's official one)")
+    p.add_argument(
+        "--judge-base-url", help="OpenAI-compatible endpoint of the judges (default: OPENAI_BASE_URL)"
+    )
     p.set_defaults(func=main, accepts_extra=True)
 
 
@@ -74,6 +84,8 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig | None:
             workers=args.workers,
             step_timeout=args.step_timeout,
             episode_timeout=args.episode_timeout,
+            judge_model=args.judge_model,
+            **_llm_overrides(args),
         )
     if not args.suite:
         raise UsageError("webbench eval: --suite is required (see 'webbench list')")
@@ -100,7 +112,18 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig | None:
         data=args.data,
         suite_options=_suite_options(suite, extra),
         workers=args.workers,
+        judge_model=args.judge_model,
+        **(_llm_overrides(args) | {"llm_cache_mode": args.llm_cache_mode or "rw"}),
     )
+
+
+def _llm_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the LLM cache and judge endpoint options the user gave (None = not given)."""
+    return {
+        "llm_cache": str(args.llm_cache) if args.llm_cache else None,
+        "llm_cache_mode": args.llm_cache_mode,
+        "judge_base_url": args.judge_base_url,
+    }
 
 
 def _sigterm_as_interrupt(_signum: int, _frame: Any) -> None:

@@ -38,6 +38,12 @@ class AgentSpecError(ValueError):
     """An ``--agent`` or ``--agent-arg`` value that cannot be used; the message says why."""
 
 
+class ServiceError(RuntimeError):
+    """Raised by an agent when a service it depends on failed (e.g. an LLM endpoint that keeps
+    answering 500 after every retry). The episode ends ``env_error``, not ``agent_error``: the
+    failure says nothing about the agent's policy."""
+
+
 def parse_agent_args(pairs: Iterable[str]) -> dict[str, Any]:
     """Return the constructor kwargs of ``key=value`` pairs (values parsed as JSON when they parse)."""
     kwargs: dict[str, Any] = {}

@@ -28,7 +28,7 @@ StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
 
 @dataclass(frozen=True)
 class EnvConfig:
-    """What a suite needs to build its env: data location, split, screenshots, suite options."""
+    """What a suite needs to build its env: data location, split, screenshots, suite options, LLM settings."""
 
     data: Path | None = None
     split: str | None = None
@@ -37,6 +37,9 @@ class EnvConfig:
     #: Replay envs put each step's gold action in ``obs.extra["gold_action"]``; only set
     #: for agents that declare ``uses_gold = True`` (the ``oracle`` sanity check).
     reveal_gold: bool = False
+    #: Run-wide LLM settings (``--llm-cache``, ``--llm-cache-mode``, ``--judge-model``,
+    #: ``--judge-base-url``) for suites that call an LLM judge; see ``webbench.agents.llm.judges``.
+    llm: dict[str, Any] = field(default_factory=dict)
 
 
 class WebEnv(gymnasium.Env):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from webbench.core.agent import Agent, reset_agent
+from webbench.core.agent import Agent, ServiceError, reset_agent
 from webbench.core.env import WebEnv
 from webbench.core.types import Observation, Task
 
@@ -37,11 +37,12 @@ class AgentTimeout(Exception):
 
 
 class AgentFailure(Exception):
-    """The agent raised; ``trace`` holds the formatted traceback."""
+    """The agent raised ``cause``; ``trace`` holds the formatted traceback."""
 
-    def __init__(self, message: str, trace: str) -> None:
+    def __init__(self, message: str, trace: str, cause: BaseException | None = None) -> None:
         super().__init__(message)
         self.trace = trace
+        self.cause = cause
 
 
 def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
@@ -65,7 +66,7 @@ def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
         raise AgentTimeout(f"the agent did not answer within {timeout:g} s")
     if "error" in box:
         exc = box["error"]
-        raise AgentFailure(f"{type(exc).__name__}: {exc}", box["trace"])
+        raise AgentFailure(f"{type(exc).__name__}: {exc}", box["trace"], exc)
     return box["value"]
 
 
@@ -193,7 +194,9 @@ class EpisodeRunner:
             status, error = "timeout", str(exc)
             info = self._finish_quietly()
         except AgentFailure as exc:
-            status, error, trace = "agent_error", str(exc), exc.trace
+            # A service the agent depends on (an LLM endpoint) failed: not the agent's fault.
+            status = "env_error" if isinstance(exc.cause, ServiceError) else "agent_error"
+            error, trace = str(exc), exc.trace
             info = self._finish_quietly()
         except _EnvFailure as exc:
             status, error, trace = "env_error", str(exc), exc.trace
@@ -233,6 +236,7 @@ class EpisodeRunner:
         (self.traj_dir / f"{name}.json").write_text(
             json.dumps(trajectory, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
         )
+        add_usage(usage, info.get("usage"))  # what the env spent (LLM judges), when it reports it
         record = make_record(job, status, error, time.monotonic() - started, info, n_steps, usage)
         record["answer"] = answer
         record["trajectory"] = f"trajectories/{name}.json"

@@ -42,10 +42,27 @@ class EvalConfig:
     data: str | None = None
     suite_options: dict[str, Any] = field(default_factory=dict)
     workers: int = 1
+    llm_cache: str | None = None
+    llm_cache_mode: str | None = "rw"
+    judge_model: str | None = None
+    judge_base_url: str | None = None
 
 
 #: Fields a resumed run takes from its manifest; giving another value is an error.
-RUN_DEFINING = ("suite", "agent", "split", "task_ids", "subset", "episodes", "seed", "data", "suite_options")
+RUN_DEFINING = (
+    "suite",
+    "agent",
+    "split",
+    "task_ids",
+    "subset",
+    "episodes",
+    "seed",
+    "data",
+    "suite_options",
+    "judge_model",
+)
+#: LLM settings a resumed run may change (the cache file and mode, the judge's endpoint).
+RESUME_LLM = ("llm_cache", "llm_cache_mode", "judge_base_url")
 
 
 def _versions() -> dict[str, str | None]:
@@ -105,18 +122,43 @@ def config_from_manifest(manifest: dict[str, Any], overrides: EvalConfig | None)
         if given not in (None, {}, getattr(EvalConfig, name, None)) and given != getattr(saved, name):
             raise RunStoreError(f"--resume: {name} {given!r} differs from the run's {getattr(saved, name)!r}")
     args = dict(saved.agent_args) | overrides.agent_args
+    llm = {name: getattr(overrides, name) for name in RESUME_LLM if getattr(overrides, name) is not None}
     return replace(
         saved,
         agent_args=args,
         workers=overrides.workers,
         step_timeout=overrides.step_timeout,
         episode_timeout=overrides.episode_timeout,
+        **llm,
     )
+
+
+def llm_settings(config: EvalConfig) -> dict[str, Any]:
+    """Return the run's LLM settings as the dict agents and envs receive (validated)."""
+    from webbench.agents.llm.settings import LLMSettings
+
+    return LLMSettings.from_dict(
+        {
+            "cache": config.llm_cache,
+            "cache_mode": config.llm_cache_mode or "rw",
+            "judge_model": config.judge_model,
+            "judge_base_url": config.judge_base_url,
+        }
+    ).to_dict()
+
+
+def agent_kwargs(config: EvalConfig) -> dict[str, Any]:
+    """Return the agent's constructor kwargs: ``--agent-arg`` values, plus ``llm_settings`` for
+    agents that declare ``uses_llm_settings = True``."""
+    kwargs = dict(config.agent_args)
+    if getattr(load_agent_class(config.agent), "uses_llm_settings", False):
+        kwargs["llm_settings"] = llm_settings(config)
+    return kwargs
 
 
 def check_agent(config: EvalConfig) -> None:
     """Build and close the agent once, so that a bad spec or argument fails before any episode."""
-    close_agent(make_agent(config.agent, config.agent_args))
+    close_agent(make_agent(config.agent, agent_kwargs(config)))
 
 
 def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
@@ -163,15 +205,14 @@ def prepare(config: EvalConfig, out: Path, run_id: str | None, resume: Path | No
         screenshots=config.screenshots,
         options=dict(config.suite_options),
         reveal_gold=bool(getattr(load_agent_class(config.agent), "uses_gold", False)),
+        llm=llm_settings(config),
     )
     limits = Limits(
         max_steps=config.max_steps or suite.default_max_steps,
         step_timeout=config.step_timeout,
         episode_timeout=config.episode_timeout,
     )
-    spec = WorkerSpec(
-        suite.name, env_config, config.agent, dict(config.agent_args), limits, store.trajectories
-    )
+    spec = WorkerSpec(suite.name, env_config, config.agent, agent_kwargs(config), limits, store.trajectories)
     return PreparedRun(store, suite, config, jobs, len(tasks) * config.episodes, spec)
 
 

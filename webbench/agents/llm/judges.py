@@ -1,0 +1,216 @@
+"""LLM judges with the official benchmarks' prompts and verdict rules, through :class:`LLMClient`.
+
+* WebArena ``fuzzy_match`` and ``ua_match`` (unachievable tasks): prompts, parameters and
+  verdict rules of web-arena-x/webarena ``evaluation_harness/helper_functions.py``
+  (``llm_fuzzy_match``, ``llm_ua_match``) and ``evaluators.py`` (``StringEvaluator``).
+  Official judge model ``gpt-4-1106-preview``, temperature 0, max_tokens 768, top_p 1.
+* WebVoyager's screenshot judge: prompt and verdict rule of MinorJerry/WebVoyager
+  ``evaluation/auto_eval.py`` (``auto_eval_by_gpt4v``); max_tokens 1000, seed 42,
+  temperature 0; ``evaluation/run_eval.sh`` attaches the last 15 screenshots.
+
+The prompt texts are copied verbatim (typos included) because the judges' agreement
+with humans was measured with exactly these words. Where the official code asserts
+on a reply with no verdict (and so crashes the task), a :class:`Judgement` is
+*undecided*: recorded with its reply and scored 0 (BENCHMARKS.md sections 3 and 4).
+
+How a suite uses them::
+
+    judge = make_judge(env_config.llm, default_model=WEBARENA_JUDGE_MODEL)
+    score, judgements = webarena_fuzzy_match(value, answer, intent, string_note, judge)
+    info["details"]["judges"] = [j.record() for j in judgements]
+    info["usage"] = judgements_usage(judgements)     # summed into the episode record's usage
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from webbench.agents.llm.client import LLMClient, image_part, message, text_part
+from webbench.agents.llm.settings import LLMSettings, shared_cache
+from webbench.metrics.strings import clean_answer
+from webbench.run.episode import add_usage
+
+WEBARENA_JUDGE_MODEL = "gpt-4-1106-preview"
+WEBVOYAGER_JUDGE_MODEL = "gpt-4-vision-preview"
+WEBARENA_PARAMS = {"temperature": 0, "max_tokens": 768, "top_p": 1.0}
+WEBVOYAGER_PARAMS = {"max_tokens": 1000, "seed": 42, "temperature": 0}
+#: ``--max_attached_imgs`` in WebVoyager's evaluation/run_eval.sh (auto_eval.py's own default is 1).
+WEBVOYAGER_SCREENSHOTS = 15
+
+_HELPFUL = "You are a helpful assistant"
+
+# Verbatim from web-arena-x/webarena evaluation_harness/helper_functions.py (Apache-2.0).
+_FUZZY_PROMPT = "(official prompt text removed from history)"
+_UA_PROMPT = "(official prompt text removed from history)"
+
+# Verbatim from MinorJerry/WebVoyager evaluation/auto_eval.py (MIT, Copyright (c) Tencent Holdings Ltd.).
+WEBVOYAGER_SYSTEM_PROMPT = "(official prompt text removed from history)"  # noqa: E501
+_WEBVOYAGER_USER = "TASK: <task>\nResult Response: <answer>\n<num> screenshots at the end: "
+
+
+# -- prompts (pure) ----------------------------------------------------------------------------
+def fuzzy_match_messages(pred: str, reference: str, question: str) -> list[dict[str, Any]]:
+    """Return WebArena's ``llm_fuzzy_match`` request messages."""
+    text = _FUZZY_PROMPT.format(question=question, reference=reference, pred=pred)
+    return [message("system", _HELPFUL), message("user", text)]
+
+
+def ua_match_messages(pred: str, reference: str, question: str) -> list[dict[str, Any]]:
+    """Return WebArena's ``llm_ua_match`` request messages (reference = the task's ``string_note``)."""
+    text = _UA_PROMPT.format(question=question, reference=reference, pred=pred)
+    return [message("system", _HELPFUL), message("user", text)]
+
+
+def webvoyager_messages(task: str, answer: str, screenshots: list[bytes], k: int) -> list[dict[str, Any]]:
+    """Return WebVoyager's auto-evaluation messages: the last ``k`` screenshots between two texts.
+
+    As in the official code, the prompt says ``k`` screenshots even when fewer exist.
+    """
+    intro = _WEBVOYAGER_USER.replace("<task>", task).replace("<answer>", answer).replace("<num>", str(k))
+    shots = screenshots[-k:] if k > 0 else []
+    content = [text_part(intro), *(image_part(png) for png in shots), text_part("Your verdict:\n")]
+    return [message("system", WEBVOYAGER_SYSTEM_PROMPT), {"role": "user", "content": content}]
+
+
+# -- verdicts (pure) ---------------------------------------------------------------------------
+def fuzzy_match_verdict(reply: str) -> float | None:
+    """Return 0.0 ("partially correct" or "incorrect" in the lowercased reply), 1.0 ("correct"), or None."""
+    text = reply.lower()
+    if "partially correct" in text or "incorrect" in text:
+        return 0.0
+    return 1.0 if "correct" in text else None
+
+
+def ua_match_verdict(reply: str) -> float | None:
+    """Return 0.0 ("different" in the lowercased reply), 1.0 ("same"), or None (undecided)."""
+    text = reply.lower()
+    if "different" in text:
+        return 0.0
+    return 1.0 if "same" in text else None
+
+
+def webvoyager_verdict(reply: str) -> float | None:
+    """Return 0.0 ("NOT SUCCESS" in the reply), 1.0 ("SUCCESS"), or None (undecided); case-sensitive."""
+    if "NOT SUCCESS" in reply:
+        return 0.0
+    return 1.0 if "SUCCESS" in reply else None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One judge decision: the score (undecided scores 0), the verdict, and the raw reply."""
+
+    judge: str
+    score: float
+    decided: bool
+    reply: str | None = None
+    model: str | None = None
+    note: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
+
+    def record(self) -> dict[str, Any]:
+        """Return the JSON-able form kept in the episode record."""
+        return asdict(self)
+
+
+def judgements_usage(judgements: list[Judgement]) -> dict[str, Any]:
+    """Return the summed token usage and cost of ``judgements`` (calls made only)."""
+    total: dict[str, Any] = {}
+    for judgement in judgements:
+        add_usage(total, judgement.usage)
+    return total
+
+
+class Judge:
+    """The LLM judges, all calling one client (``--judge-model``, ``--judge-base-url``)."""
+
+    def __init__(self, client: LLMClient) -> None:
+        self.client = client
+
+    def _ask(self, name: str, messages: list[dict[str, Any]], params: dict[str, Any], rule: Any) -> Judgement:
+        completion = self.client.complete(messages, **params)
+        score = rule(completion.text)
+        return Judgement(
+            judge=name,
+            score=score if score is not None else 0.0,
+            decided=score is not None,
+            reply=completion.text,
+            model=self.client.model,
+            note=None if score is not None else "undecided: the reply holds no verdict; scored 0",
+            usage=completion.usage(),
+            cached=completion.cached,
+        )
+
+    def fuzzy_match(self, pred: str, reference: str, question: str) -> Judgement:
+        """Return WebArena's ``StringEvaluator.fuzzy_match``: ``pred`` is the cleaned answer.
+
+        An empty ``pred`` is decided without a call (1 if the reference is empty too), as officially.
+        """
+        if len(pred) == 0:
+            return Judgement("fuzzy_match", 1.0 if len(reference) == 0 else 0.0, True, note="empty answer")
+        messages = fuzzy_match_messages(pred, reference, question)
+        return self._ask("fuzzy_match", messages, WEBARENA_PARAMS, fuzzy_match_verdict)
+
+    def ua_match(self, pred: str, reference: str, question: str) -> Judgement:
+        """Return WebArena's ``ua_match``: does the agent's reason ``pred`` match ``string_note``?"""
+        return self._ask(
+            "ua_match", ua_match_messages(pred, reference, question), WEBARENA_PARAMS, ua_match_verdict
+        )
+
+    def webvoyager(
+        self, task: str, answer: str | None, screenshots: list[bytes], k: int = WEBVOYAGER_SCREENSHOTS
+    ) -> Judgement:
+        """Return WebVoyager's auto-evaluation of ``answer`` with the last ``k`` screenshots.
+
+        No answer scores 0 without a call, as in the official script.
+        """
+        if answer is None:
+            return Judgement("webvoyager", 0.0, True, note="no answer")
+        messages = webvoyager_messages(task, answer, screenshots, k)
+        return self._ask("webvoyager", messages, WEBVOYAGER_PARAMS, webvoyager_verdict)
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        self.client.close()
+
+
+def webarena_fuzzy_match(
+    value: list[str] | str, answer: str, intent: str, string_note: str, judge: Judge
+) -> tuple[float, list[Judgement]]:
+    """Return the ``fuzzy_match`` factor of WebArena's string score and the judgements made.
+
+    ``value`` is ``reference_answers["fuzzy_match"]``: a list (one judge call per
+    reference, the scores multiplied, no early stop) or ``"N/A"`` (unachievable: the
+    cleaned answer must equal "n/a", else ``ua_match`` against ``string_note`` decides).
+    The official code *replaces* the running score by the ua_match score instead of
+    multiplying; every N/A task in test.raw.json has fuzzy_match as its only approach,
+    so the caller multiplying this factor gives the same scores.
+    """
+    pred = clean_answer(answer)
+    if value == "N/A":
+        if clean_answer(pred) == clean_answer(value):
+            return 1.0, []
+        judgement = judge.ua_match(pred, string_note, intent)
+        return judgement.score, [judgement]
+    judgements = [judge.fuzzy_match(pred, reference, intent) for reference in value]
+    score = 1.0
+    for judgement in judgements:
+        score *= judgement.score
+    return score, judgements
+
+
+def make_judge(llm: dict[str, Any] | None, default_model: str, **client_args: Any) -> Judge:
+    """Return a Judge for the run's LLM settings (``EnvConfig.llm``).
+
+    Its model is ``--judge-model``, else ``default_model`` (the benchmark's official judge).
+    """
+    settings = LLMSettings.from_dict(llm)
+    client = LLMClient(
+        settings.judge_model or default_model,
+        base_url=settings.judge_base_url,
+        cache=shared_cache(settings),
+        **client_args,
+    )
+    return Judge(client)

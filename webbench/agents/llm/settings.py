@@ -1,0 +1,60 @@
+"""Run-wide LLM settings (``webbench eval --llm-cache ... --judge-model ...``) and the per-process cache.
+
+The harness hands these settings, as a plain dict, to the suite's env
+(``EnvConfig.llm``, for judges) and to agents that declare
+``uses_llm_settings = True`` (constructor argument ``llm_settings``), in every
+worker process. Each process opens the cache file once and shares it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from webbench.agents.llm.cache import CACHE_MODES, ResponseCache, open_cache
+from webbench.agents.llm.errors import LLMConfigError
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """The response cache (path and mode) and the judge's model and endpoint."""
+
+    cache: str | None = None
+    cache_mode: str = "rw"
+    judge_model: str | None = None
+    judge_base_url: str | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None) -> LLMSettings:
+        """Return the settings held in ``values`` (unknown keys are an error)."""
+        values = dict(values or {})
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise LLMConfigError(f"llm_settings: unknown key(s) {', '.join(sorted(unknown))}")
+        settings = cls(**values)
+        if settings.cache_mode not in CACHE_MODES:
+            raise LLMConfigError(
+                f"--llm-cache-mode {settings.cache_mode!r}: expected one of {', '.join(CACHE_MODES)}"
+            )
+        return settings
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a JSON-able dict (what crosses into worker processes)."""
+        return asdict(self)
+
+
+_CACHES: dict[tuple[str, str], ResponseCache] = {}
+_CACHES_LOCK = threading.Lock()
+
+
+def shared_cache(settings: LLMSettings) -> ResponseCache | None:
+    """Return this process's cache for ``settings`` (one connection per file and mode), or None."""
+    if settings.cache is None or settings.cache_mode == "off":
+        return open_cache(settings.cache, settings.cache_mode)
+    key = (str(Path(settings.cache).resolve()), settings.cache_mode)
+    with _CACHES_LOCK:
+        if key not in _CACHES:
+            _CACHES[key] = ResponseCache(settings.cache, settings.cache_mode)
+        return _CACHES[key]

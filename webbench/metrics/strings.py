@@ -1,0 +1,14 @@
+"""String normalisation shared by answer metrics."""
+
+from __future__ import annotations
+
+
+def clean_answer(answer: str) -> str:
+    """Return WebArena's normalised answer: stripped, one pair of surrounding quotes removed, lowercased.
+
+    Source: web-arena-x/webarena ``evaluation_harness/evaluators.py``, ``StringEvaluator.clean_answer``.
+    """
+    answer = answer.strip()
+    if len(answer) >= 1 and answer[0] == answer[-1] and answer[0] in "'\"":
+        answer = answer[1:-1]
+    return answer.lower()
