@@ -108,7 +108,11 @@ class ChatServer:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                request = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "json": body}
+                request = {
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "json": body,
+                }
                 with server._lock:
                     server.requests.append(request)
                 if not self.path.endswith("/chat/completions"):

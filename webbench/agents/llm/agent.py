@@ -113,8 +113,11 @@ def observation_prompt(obs: Observation, history: list[str], max_obs_tokens: int
     return "\n\n".join(parts)
 
 
-_ACTION_RE = re.compile(r"^\s*\**action\**\s*:\s*(.*)$", re.IGNORECASE | re.MULTILINE)
-_THOUGHT_RE = re.compile(r"^\s*\**thought\**\s*:\s*(.*?)(?=^\s*\**action\**\s*:|\Z)", re.I | re.M | re.S)
+_LABEL = r"^[ \t]*\**[ \t]*{}[ \t]*\**[ \t]*:[ \t]*\**[ \t]*"
+_ACTION_RE = re.compile(_LABEL.format("action") + r"(.*)$", re.IGNORECASE | re.MULTILINE)
+_THOUGHT_RE = re.compile(
+    _LABEL.format("thought") + r"(.*?)(?=" + _LABEL.format("action") + r"|\Z)", re.I | re.M | re.S
+)
 
 
 def parse_reply(reply: str) -> tuple[str | None, str | None]:
