@@ -90,3 +90,27 @@ def test_worker_processes_share_the_file_safely(tmp_path):
         proc.join(60)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     assert len(ResponseCache(path, "replay")) == 240
+
+
+def test_run_settings_reach_agents_that_ask_and_resume_may_change_the_cache():
+    from webbench.run.evaluate import EvalConfig, agent_kwargs, config_from_manifest, llm_settings
+    from webbench.run.store import RunStoreError
+
+    config = EvalConfig(suite="miniwob", agent="llm", agent_args={"model": "m"}, llm_cache="a.sqlite")
+    assert agent_kwargs(config)["llm_settings"] == llm_settings(config)
+    assert llm_settings(config) == {
+        "cache": "a.sqlite",
+        "cache_mode": "rw",
+        "judge_model": None,
+        "judge_base_url": None,
+    }
+    assert "llm_settings" not in agent_kwargs(EvalConfig(suite="miniwob", agent="random"))
+    manifest = {"config": {**config.__dict__, "judge_model": "j1"}}
+    resumed = config_from_manifest(
+        manifest, EvalConfig(suite="miniwob", agent="llm", llm_cache="b.sqlite", llm_cache_mode="replay")
+    )
+    assert (resumed.llm_cache, resumed.llm_cache_mode, resumed.judge_model) == ("b.sqlite", "replay", "j1")
+    kept = config_from_manifest(manifest, EvalConfig(suite="miniwob", agent="llm", llm_cache_mode=None))
+    assert (kept.llm_cache, kept.llm_cache_mode) == ("a.sqlite", "rw")
+    with pytest.raises(RunStoreError, match="judge_model 'j2' differs"):
+        config_from_manifest(manifest, EvalConfig(suite="miniwob", agent="llm", judge_model="j2"))
