@@ -28,7 +28,7 @@ def webbench(
 ) -> subprocess.CompletedProcess:
     """Run the ``webbench`` command in a subprocess; return the completed process."""
     return subprocess.run(
-        [sys.executable, "-m", "webbench.cli", *args],
+        [sys.executable, "-m", "webbench", *args],
         cwd=cwd or ROOT,
         capture_output=True,
         text=True,

@@ -91,9 +91,8 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
             if record["status"] == "env_error":
                 _close_quietly(env)
                 env = None
-            conn.send(("done", record))
+            conn.send(("done" if not runner.tainted else "retire", record))
             if runner.tainted:
-                conn.send(("retire", None))
                 os._exit(0)
     finally:
         if env is not None:
@@ -199,10 +198,11 @@ class WorkerPool:
         except (EOFError, OSError):
             self._lose(worker, "env_error", f"worker process died (exit code {worker.process.exitcode})")
             return
-        if kind == "done":
+        if kind in ("done", "retire"):
             worker.job = None
             self.on_record(payload)
-        elif kind == "retire":
+        if kind == "retire":
+            # its agent thread may still be running: the worker exits and is replaced
             worker.process.join(STOP_WAIT_S)
             kill_group(worker.process.pid)
             self._workers.remove(worker)
