@@ -18,10 +18,30 @@ def time_eval(episodes: int, workers: int = 1, tasks: str = TASKS, extra: tuple[
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "webbench", "eval", "--suite", "miniwob", "--tasks", tasks,
-             "--episodes", str(episodes), "--agent", "scripted", "--workers", str(workers),
-             "--out", out, "--run-id", "bench", *extra],
-            cwd=ROOT, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "webbench",
+                "eval",
+                "--suite",
+                "miniwob",
+                "--tasks",
+                tasks,
+                "--episodes",
+                str(episodes),
+                "--agent",
+                "scripted",
+                "--workers",
+                str(workers),
+                "--out",
+                out,
+                "--run-id",
+                "bench",
+                *extra,
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
         return time.perf_counter() - started
 

@@ -39,24 +39,35 @@ def raw_loop(episodes: int) -> float:
     for task_id in TASKS.split(","):
         env = gymnasium.make(f"miniwob/{task_id}-v1")
         for k in range(episodes):
-            raw, _ = env.reset(seed=episode_seed(0, "miniwob", task_id, k), options={"record_screenshots": False})
+            seed = episode_seed(0, "miniwob", task_id, k)
+            raw, _ = env.reset(seed=seed, options={"record_screenshots": False})
             agent.reset(Task("miniwob", task_id, ""))
             for step in range(30):
                 elements, text = dom_to_elements([dict(e) for e in raw["dom_elements"]])
-                obs = Observation(goal=raw["utterance"], text=text, elements=elements, step=step,
-                                  extra={"fields": [list(f) for f in raw["fields"]]})
+                obs = Observation(
+                    goal=raw["utterance"],
+                    text=text,
+                    elements=elements,
+                    step=step,
+                    extra={"fields": [list(f) for f in raw["fields"]]},
+                )
                 action = parse_action(agent.act(obs))
                 if action.name == "click":
                     mw = env.unwrapped.create_action(ActionTypes.CLICK_ELEMENT, ref=int(action.element))
                 elif action.name == "type":
-                    mw = env.unwrapped.create_action(ActionTypes.FOCUS_ELEMENT_AND_TYPE_TEXT,
-                                                     ref=int(action.element), text=action.args["text"])
+                    mw = env.unwrapped.create_action(
+                        ActionTypes.FOCUS_ELEMENT_AND_TYPE_TEXT,
+                        ref=int(action.element),
+                        text=action.args["text"],
+                    )
                 elif action.name == "select":
                     driver = env.unwrapped.instance.driver
                     driver.execute_script(
                         "var el = core.previousDOMInfo[arguments[0]];"
                         "for (var o of el.options) if (o.text.trim() === arguments[1]) el.value = o.value;",
-                        int(action.element), action.args["option"])
+                        int(action.element),
+                        action.args["option"],
+                    )
                     mw = env.unwrapped.create_action(ActionTypes.NONE)
                 else:
                     mw = env.unwrapped.create_action(ActionTypes.NONE)

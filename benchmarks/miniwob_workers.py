@@ -53,10 +53,29 @@ def peak_worker_memory(workers: int, episodes: int) -> list[float]:
     """Return the peak PSS (MB) of each worker group during a run."""
     with tempfile.TemporaryDirectory() as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "webbench", "eval", "--suite", "miniwob", "--tasks", TASKS,
-             "--episodes", str(episodes), "--agent", "scripted", "--workers", str(workers),
-             "--out", out, "--run-id", "mem"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "webbench",
+                "eval",
+                "--suite",
+                "miniwob",
+                "--tasks",
+                TASKS,
+                "--episodes",
+                str(episodes),
+                "--agent",
+                "scripted",
+                "--workers",
+                str(workers),
+                "--out",
+                out,
+                "--run-id",
+                "mem",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         peaks: dict[int, int] = defaultdict(int)
         while proc.poll() is None:
@@ -79,10 +98,12 @@ def main() -> None:
         t1 = median_of(lambda w=workers: time_eval(args.n1, w), args.repeats)
         t2 = median_of(lambda w=workers: time_eval(args.n2, w), args.repeats)
         per_episode[workers] = (t2 - t1) / extra
-        print(f"--workers {workers}: {t1:.2f} s / {t2:.2f} s; {1 / per_episode[workers]:.1f} episodes/s marginal")
+        rate = 1 / per_episode[workers]
+        print(f"--workers {workers}: {t1:.2f} s / {t2:.2f} s; {rate:.1f} episodes/s marginal")
     print(f"throughput ratio workers 2 / 1: {per_episode[1] / per_episode[2]:.2f}x (goal >= 1.6x on 2 cores)")
     peaks = peak_worker_memory(2, 6)
-    print(f"peak PSS per worker (worker + chromedriver + Chromium): {', '.join(f'{p:.0f} MB' for p in peaks)}")
+    shown = ", ".join(f"{p:.0f} MB" for p in peaks)
+    print(f"peak PSS per worker (worker + chromedriver + Chromium): {shown}")
 
 
 if __name__ == "__main__":

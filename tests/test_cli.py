@@ -104,3 +104,21 @@ def test_manifest_never_holds_a_secret_arg(tmp_path) -> None:
     text = json.dumps(manifest)
     assert "sk-abc" not in text and manifest["config"]["agent_args"] == {"api_key": "***", "seed": 3}
     assert manifest["versions"]["miniwob"] == "1.1.0"
+
+
+def test_missing_browser_is_a_usage_error_and_creates_no_run(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": "/nonexistent", "WEBBENCH_CHROMIUM": "", "HOME": str(tmp_path)}
+    code = (
+        "import webbench.browser.chromium as c, sys\n"
+        "c._BROWSER_CANDIDATES = ()\n"
+        "from webbench.cli import main\n"
+        "sys.exit(main(['eval', '--suite', 'miniwob', '--tasks', 'click-test', '--agent', 'random',"
+        f" '--out', {str(tmp_path)!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 2 and "no Chromium found" in result.stderr and "webbench doctor" in result.stderr
+    assert not any(tmp_path.glob("miniwob-*"))

@@ -134,13 +134,6 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
         prepared = prepare_resume(args.resume, _given(args, extra), _runtime(args))
     else:
         prepared = prepare(_config(args, extra), args.out, args.run_id)
-    if prepared.suite.live:
-        from webbench.browser.chromium import BrowserNotFound, find_chromium
-
-        try:
-            find_chromium()
-        except BrowserNotFound as exc:
-            raise UsageError(f"{exc} (see 'webbench doctor')") from exc
     store: RunStore = prepared.store
     done = prepared.total - len(prepared.jobs)
     print(f"run folder: {store.path}  ({done} of {prepared.total} episodes already done)", file=sys.stderr)

@@ -130,6 +130,16 @@ def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
     return select_tasks(suite, tasks, config.task_ids, config.subset)
 
 
+def check_browser() -> None:
+    """Raise a usage error (naming what to install) when no Chromium/chromedriver is found."""
+    from webbench.browser.chromium import BrowserNotFound, find_chromium
+
+    try:
+        find_chromium()
+    except BrowserNotFound as exc:
+        raise SuiteError(f"{exc} (see 'webbench doctor')") from exc
+
+
 @dataclass
 class PreparedRun:
     """A run ready to go: its store, suite, the episodes still to run, and the worker spec."""
@@ -157,6 +167,8 @@ def prepare(
     if config.episodes < 1:
         raise SuiteError("--episodes must be at least 1")
     check_agent(config)
+    if suite.live:
+        check_browser()
     if store is None:
         run_id = run_id or default_run_id(config)
         store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
