@@ -120,5 +120,51 @@ def test_missing_browser_is_a_usage_error_and_creates_no_run(tmp_path) -> None:
         f" '--out', {str(tmp_path)!r}]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert result.returncode == 2 and "no Chromium found" in result.stderr and "webbench doctor" in result.stderr
+    assert (
+        result.returncode == 2 and "no Chromium found" in result.stderr and "webbench doctor" in result.stderr
+    )
     assert not any(tmp_path.glob("miniwob-*"))
+
+
+DYING_AGENT = """
+import multiprocessing, os
+
+class Agent:
+    def __init__(self, how="exit"):
+        if multiprocessing.parent_process() is not None:
+            if how == "exit":
+                os._exit(3)
+            raise RuntimeError("no GPU in the worker")
+
+    def act(self, obs):
+        return "noop()"
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("exit", "workers keep dying before they start"),
+        ("raise", "a worker could not start: RuntimeError: no GPU"),
+    ],
+)
+def test_workers_that_cannot_start_stop_the_run(tmp_path, how: str, message: str) -> None:
+    agent = tmp_path / "dying.py"
+    agent.write_text(DYING_AGENT)
+    result = webbench(
+        "eval",
+        "--suite",
+        "miniwob",
+        "--tasks",
+        "click-test",
+        "--agent",
+        f"{agent}:Agent",
+        "--agent-arg",
+        f"how={how}",
+        "--out",
+        str(tmp_path),
+        "--run-id",
+        "r",
+        timeout=120,
+    )
+    assert result.returncode == 1 and message in result.stderr, result.stderr

@@ -30,6 +30,8 @@ from webbench.run.reaper import Reaper, kill_group
 GRACE_S = 60.0
 #: How long a worker may take to close its browser when asked to stop.
 STOP_WAIT_S = 10.0
+#: Workers that die before they are ready this many times stop the run.
+MAX_STARTUP_DEATHS = 3
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._reaper: Reaper | None = None
+        self._startup_deaths = 0
 
     @property
     def _hard_limit(self) -> float:
@@ -158,6 +161,10 @@ class WorkerPool:
         kill_group(worker.process.pid)
         worker.process.join(STOP_WAIT_S)
         self._workers.remove(worker)
+        if not worker.ready:
+            self._startup_deaths += 1
+            if self._startup_deaths >= MAX_STARTUP_DEATHS:
+                raise WorkerStartError(f"workers keep dying before they start ({error})")
         if worker.job is not None:
             self.on_record(make_record(worker.job, status, error, time.monotonic() - worker.since))
             worker.job = None
