@@ -149,8 +149,6 @@ class Agent:
     ],
 )
 def test_workers_that_cannot_start_stop_the_run(tmp_path, how: str, message: str) -> None:
-    agent = tmp_path / "dying.py"
-    agent.write_text(DYING_AGENT)
     result = webbench(
         "eval",
         "--suite",
@@ -158,7 +156,7 @@ def test_workers_that_cannot_start_stop_the_run(tmp_path, how: str, message: str
         "--tasks",
         "click-test",
         "--agent",
-        f"{agent}:Agent",
+        "tests/agents.py:DyingAgent",
         "--agent-arg",
         f"how={how}",
         "--out",

@@ -98,28 +98,8 @@ def test_show_prints_the_summary(tmp_path) -> None:
     assert shown.returncode == 0 and "success rate" in shown.stdout and "100.0%" in shown.stdout
 
 
-BAD_AGENTS = """
-import time
-
-class Agent:
-    def reset(self, task):
-        self.task = task.id
-
-    def act(self, obs):
-        if self.task == "click-test":
-            raise RuntimeError("agent exploded")
-        if self.task == "click-button":
-            time.sleep(3600)
-        for e in obs.elements:
-            if e.tag == "button" and e.text in obs.goal:
-                return f'click("{e.id}")'
-        return "noop()"
-"""
-
-
 def test_raising_and_hanging_agents_end_their_episodes_only(tmp_path) -> None:
-    agent = tmp_path / "bad.py"
-    agent.write_text(BAD_AGENTS)
+    agent = "tests/agents.py:MisbehavingAgent"
     mark = uuid.uuid4().hex
     result = webbench(
         "eval",
@@ -130,7 +110,7 @@ def test_raising_and_hanging_agents_end_their_episodes_only(tmp_path) -> None:
         "--episodes",
         "2",
         "--agent",
-        f"{agent}:Agent",
+        agent,
         "--step-timeout",
         "1",
         "--out",
@@ -237,22 +217,8 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_episodes(tmp_path) -> None:
     assert wait_until(lambda: not marked_processes(mark), timeout=30), marked_processes(mark)
 
 
-SLOW_AGENT = """
-import time
-
-class Agent:
-    def act(self, obs):
-        time.sleep(0.3)
-        for e in obs.elements:
-            if e.tag == "button" and e.text in obs.goal:
-                return f'click("{e.id}")'
-        return "noop()"
-"""
-
-
 def test_a_browser_that_dies_costs_one_episode(tmp_path) -> None:
-    agent = tmp_path / "slow.py"
-    agent.write_text(SLOW_AGENT)
+    agent = "tests/agents.py:SlowAgent"
     mark = uuid.uuid4().hex
     args = [
         "eval",
@@ -263,7 +229,7 @@ def test_a_browser_that_dies_costs_one_episode(tmp_path) -> None:
         "--episodes",
         "12",
         "--agent",
-        f"{agent}:Agent",
+        agent,
         "--out",
         str(tmp_path),
         "--run-id",
@@ -292,13 +258,7 @@ def test_a_browser_that_dies_costs_one_episode(tmp_path) -> None:
 
 
 def test_screenshots_are_given_and_kept(tmp_path) -> None:
-    agent = tmp_path / "shot.py"
-    agent.write_text(
-        "class Agent:\n"
-        "    def act(self, obs):\n"
-        "        assert obs.screenshot.startswith(b'\\x89PNG')\n"
-        "        return next(f'click(\"{e.id}\")' for e in obs.elements if e.tag == 'button' and e.text in obs.goal)\n"
-    )
+    agent = "tests/agents.py:ScreenshotAgent"
     result = webbench(
         "eval",
         "--suite",
@@ -306,7 +266,7 @@ def test_screenshots_are_given_and_kept(tmp_path) -> None:
         "--tasks",
         "click-test-2",
         "--agent",
-        f"{agent}:Agent",
+        agent,
         "--screenshots",
         "--out",
         str(tmp_path),
