@@ -13,36 +13,35 @@ ROOT = Path(__file__).resolve().parents[1]
 TASKS = "click-test-2,click-button,enter-text,login-user,choose-list,click-checkboxes"
 
 
-def time_eval(episodes: int, workers: int = 1, tasks: str = TASKS, extra: tuple[str, ...] = ()) -> float:
+def eval_command(episodes: int, workers: int, out: str, tasks: str = TASKS) -> list[str]:
+    """Return the `webbench eval` command line of the scripted agent on ``tasks``."""
+    return [
+        sys.executable,
+        "-m",
+        "webbench",
+        "eval",
+        "--suite",
+        "miniwob",
+        "--tasks",
+        tasks,
+        "--episodes",
+        str(episodes),
+        "--agent",
+        "scripted",
+        "--workers",
+        str(workers),
+        "--out",
+        out,
+        "--run-id",
+        "bench",
+    ]
+
+
+def time_eval(episodes: int, workers: int = 1) -> float:
     """Return the wall time (s) of one `webbench eval` run of the scripted agent."""
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "webbench",
-                "eval",
-                "--suite",
-                "miniwob",
-                "--tasks",
-                tasks,
-                "--episodes",
-                str(episodes),
-                "--agent",
-                "scripted",
-                "--workers",
-                str(workers),
-                "--out",
-                out,
-                "--run-id",
-                "bench",
-                *extra,
-            ],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        subprocess.run(eval_command(episodes, workers, out), cwd=ROOT, check=True, capture_output=True)
         return time.perf_counter() - started
 
 

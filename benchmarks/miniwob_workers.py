@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from _common import ROOT, TASKS, median_of, time_eval
+from _common import ROOT, TASKS, eval_command, median_of, time_eval
 
 
 def _pss_kb(pid: str) -> int:
@@ -52,31 +51,8 @@ def _group_pss(root_pid: int) -> dict[int, int]:
 def peak_worker_memory(workers: int, episodes: int) -> list[float]:
     """Return the peak PSS (MB) of each worker group during a run."""
     with tempfile.TemporaryDirectory() as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "webbench",
-                "eval",
-                "--suite",
-                "miniwob",
-                "--tasks",
-                TASKS,
-                "--episodes",
-                str(episodes),
-                "--agent",
-                "scripted",
-                "--workers",
-                str(workers),
-                "--out",
-                out,
-                "--run-id",
-                "mem",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        command = eval_command(episodes, workers, out)
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         peaks: dict[int, int] = defaultdict(int)
         while proc.poll() is None:
             for group, kb in _group_pss(proc.pid).items():

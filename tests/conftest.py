@@ -37,6 +37,24 @@ def webbench(
     )
 
 
+def miniwob_eval(out: Path, tasks: str, agent: str, *extra: str) -> list[str]:
+    """Return the arguments of ``webbench eval`` on MiniWoB ``tasks`` into the run folder ``out/r``."""
+    return [
+        "eval",
+        "--suite",
+        "miniwob",
+        "--tasks",
+        tasks,
+        "--agent",
+        agent,
+        "--out",
+        str(out),
+        "--run-id",
+        "r",
+        *extra,
+    ]
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """Return the JSON records of a .jsonl file."""
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import webbench
+from conftest import miniwob_eval, webbench
 
 from webbench.run.store import RunStore
 
@@ -126,21 +126,6 @@ def test_missing_browser_is_a_usage_error_and_creates_no_run(tmp_path) -> None:
     assert not any(tmp_path.glob("miniwob-*"))
 
 
-DYING_AGENT = """
-import multiprocessing, os
-
-class Agent:
-    def __init__(self, how="exit"):
-        if multiprocessing.parent_process() is not None:
-            if how == "exit":
-                os._exit(3)
-            raise RuntimeError("no GPU in the worker")
-
-    def act(self, obs):
-        return "noop()"
-"""
-
-
 @pytest.mark.parametrize(
     ("how", "message"),
     [
@@ -149,20 +134,6 @@ class Agent:
     ],
 )
 def test_workers_that_cannot_start_stop_the_run(tmp_path, how: str, message: str) -> None:
-    result = webbench(
-        "eval",
-        "--suite",
-        "miniwob",
-        "--tasks",
-        "click-test",
-        "--agent",
-        "tests/agents.py:DyingAgent",
-        "--agent-arg",
-        f"how={how}",
-        "--out",
-        str(tmp_path),
-        "--run-id",
-        "r",
-        timeout=120,
-    )
+    args = miniwob_eval(tmp_path, "click-test", "tests/agents.py:DyingAgent", "--agent-arg", f"how={how}")
+    result = webbench(*args, timeout=120)
     assert result.returncode == 1 and message in result.stderr, result.stderr
