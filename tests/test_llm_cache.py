@@ -106,11 +106,9 @@ def test_run_settings_reach_agents_that_ask_and_resume_may_change_the_cache():
     }
     assert "llm_settings" not in agent_kwargs(EvalConfig(suite="miniwob", agent="random"))
     manifest = {"config": {**config.__dict__, "judge_model": "j1"}}
-    resumed = config_from_manifest(
-        manifest, EvalConfig(suite="miniwob", agent="llm", llm_cache="b.sqlite", llm_cache_mode="replay")
-    )
+    resumed = config_from_manifest(manifest, {}, {"llm_cache": "b.sqlite", "llm_cache_mode": "replay"})
     assert (resumed.llm_cache, resumed.llm_cache_mode, resumed.judge_model) == ("b.sqlite", "replay", "j1")
-    kept = config_from_manifest(manifest, EvalConfig(suite="miniwob", agent="llm", llm_cache_mode=None))
+    kept = config_from_manifest(manifest, {"judge_model": "j1"}, {})
     assert (kept.llm_cache, kept.llm_cache_mode) == ("a.sqlite", "rw")
     with pytest.raises(RunStoreError, match="judge_model 'j2' differs"):
-        config_from_manifest(manifest, EvalConfig(suite="miniwob", agent="llm", judge_model="j2"))
+        config_from_manifest(manifest, {"judge_model": "j2"}, {})

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import miniwob_eval, read_jsonl, webbench
 from llm_server import ChatServer, Status, miniwob_click_model
 
 from webbench.agents.llm import ResponseCache
@@ -18,24 +17,18 @@ SECRET = "sk-test-never-on-disk-8c1f"
 TIMED = ("duration_s", "metrics", "details")
 
 
-def webbench(*args: str, env_key: str | None = SECRET) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    if env_key is not None:
-        env["OPENAI_API_KEY"] = env_key
-    command = [sys.executable, "-c", "import sys; from webbench.cli import main; sys.exit(main())", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
-
-
-def llm_eval(out: Path, run_id: str, url: str, *extra: str, episodes: int = 3) -> subprocess.CompletedProcess:
-    return webbench(
-        "eval", "--suite", "miniwob", "--tasks", "click-test-2", "--episodes", str(episodes),
-        "--agent", "llm", "--agent-arg", f"base_url={url}", "--agent-arg", "model=gpt-4o",
-        "--agent-arg", "retry_base=0.01", "--out", str(out), "--run-id", run_id, *extra,
+def llm_eval(out: Path, url: str, *extra: str, episodes: int = 3):
+    """Run the llm agent on click-test-2 into ``out/r`` with the test key in the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")} | {"OPENAI_API_KEY": SECRET}
+    args = miniwob_eval(
+        out, "click-test-2", "llm", "--episodes", str(episodes), "--agent-arg", f"base_url={url}",
+        "--agent-arg", "model=gpt-4o", "--agent-arg", "retry_base=0.01", *extra,
     )  # fmt: skip
+    return webbench(*args, env=env)
 
 
 def records(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "episodes.jsonl").read_text().splitlines()]
+    return read_jsonl(run / "episodes.jsonl")
 
 
 def actions(run: Path) -> list[list[str]]:
@@ -52,13 +45,13 @@ def test_llm_agent_runs_miniwob_records_usage_and_replays_offline(tmp_path):
     cache = tmp_path / "llm-cache.sqlite"
     with ChatServer(miniwob_click_model) as server:
         url = server.url
-        done = llm_eval(tmp_path, "live", url, "--llm-cache", str(cache))
+        done = llm_eval(tmp_path / "live", url, "--llm-cache", str(cache))
         assert done.returncode == 0, done.stderr
         # Episodes that see the same page send the same request: the cache answers the repeats.
         bodies = [json.dumps(r["json"], sort_keys=True) for r in server.requests]
         assert 1 <= len(bodies) == len(set(bodies)) <= 3
         assert {r["headers"]["authorization"] for r in server.requests} == {f"Bearer {SECRET}"}
-    live = records(tmp_path / "live")
+    live = records(tmp_path / "live" / "r")
     assert [r["status"] for r in live] == ["ok"] * 3
     assert all(r["success"] for r in live)
     for record in live:
@@ -67,11 +60,12 @@ def test_llm_agent_runs_miniwob_records_usage_and_replays_offline(tmp_path):
             "output_tokens": 17,
             "cost_usd": pytest.approx((321 * 2.5 + 17 * 10) / 1e6),
         }
-    summary = json.loads((tmp_path / "live" / "summary.json").read_text())["suites"]["miniwob"]
+    summary = json.loads((tmp_path / "live" / "r" / "summary.json").read_text())["suites"]["miniwob"]
     assert summary["usage"]["input_tokens"] == 963 and summary["usage"]["output_tokens"] == 51
     assert summary["usage"]["cost_usd"] == pytest.approx(3 * (321 * 2.5 + 17 * 10) / 1e6)
     steps = [
-        json.loads(p.read_text())["steps"][0] for p in (tmp_path / "live" / "trajectories").glob("*.json")
+        json.loads(p.read_text())["steps"][0]
+        for p in (tmp_path / "live" / "r" / "trajectories").glob("*.json")
     ]
     assert all(
         s["agent"]["calls"][0]["reply"].startswith("Thought: the task names this button.") for s in steps
@@ -80,16 +74,16 @@ def test_llm_agent_runs_miniwob_records_usage_and_replays_offline(tmp_path):
     assert sum(not s["agent"]["calls"][0]["cached"] for s in steps) == len(bodies)
 
     # The server is gone: replay answers from the cache alone and gives the same episodes.
-    replay = llm_eval(tmp_path, "replay", url, "--llm-cache", str(cache), "--llm-cache-mode", "replay")
+    replay = llm_eval(tmp_path / "replay", url, "--llm-cache", str(cache), "--llm-cache-mode", "replay")
     assert replay.returncode == 0, replay.stderr
-    again = records(tmp_path / "replay")
+    again = records(tmp_path / "replay" / "r")
 
     def untimed(rows):
         return [{k: v for k, v in r.items() if k not in TIMED} for r in rows]
 
     assert untimed(again) == untimed(live)
     assert [r["metrics"]["raw_reward"] for r in again] == [r["metrics"]["raw_reward"] for r in live]
-    assert actions(tmp_path / "replay") == actions(tmp_path / "live")
+    assert actions(tmp_path / "replay" / "r") == actions(tmp_path / "live" / "r")
 
     # The API key reaches no file the runs wrote, nor the cache.
     assert files_holding(tmp_path, SECRET) == []
@@ -98,9 +92,9 @@ def test_llm_agent_runs_miniwob_records_usage_and_replays_offline(tmp_path):
 @pytest.mark.browser
 def test_an_endpoint_failing_for_good_ends_the_episode_env_error(tmp_path):
     with ChatServer(lambda _r: Status(500, "model overloaded")) as server:
-        done = llm_eval(tmp_path, "down", server.url, "--agent-arg", "max_retries=1", episodes=1)
+        done = llm_eval(tmp_path / "down", server.url, "--agent-arg", "max_retries=1", episodes=1)
     assert done.returncode == 0, done.stderr
-    (record,) = records(tmp_path / "down")
+    (record,) = records(tmp_path / "down" / "r")
     assert record["status"] == "env_error"
     assert "LLMError: HTTP 500" in record["error"] and "model overloaded" in record["error"]
     assert "gave up after 2 attempts" in record["error"]
@@ -112,17 +106,17 @@ def test_a_replay_miss_ends_the_episode_env_error_without_network(tmp_path):
     cache = tmp_path / "empty.sqlite"
     ResponseCache(cache, "rw").close()
     with ChatServer(miniwob_click_model) as server:
-        done = llm_eval(tmp_path, "miss", server.url, "--llm-cache", str(cache), "--llm-cache-mode", "replay",
+        done = llm_eval(tmp_path / "miss", server.url, "--llm-cache", str(cache), "--llm-cache-mode", "replay",
                         episodes=1)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    (record,) = records(tmp_path / "miss")
+    (record,) = records(tmp_path / "miss" / "r")
     assert record["status"] == "env_error"
     assert "LLMCacheMiss" in record["error"] and "no cached response" in record["error"]
     assert server.requests == []
 
 
 def test_replay_without_a_cache_file_is_a_usage_error(tmp_path):
-    done = llm_eval(tmp_path, "x", "http://127.0.0.1:9/v1", "--llm-cache", str(tmp_path / "none.sqlite"),
+    done = llm_eval(tmp_path / "x", "http://127.0.0.1:9/v1", "--llm-cache", str(tmp_path / "none.sqlite"),
                     "--llm-cache-mode", "replay")  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].endswith("none.sqlite: no such file to replay from")

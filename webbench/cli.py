@@ -13,13 +13,9 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from webbench.core.agent import AgentSpecError
-from webbench.core.suite import SuiteError
-from webbench.run.store import RunStoreError
+from webbench.core.errors import UsageError
 
-
-class UsageError(Exception):
-    """A problem with what the user asked for; printed as one line, exit code 2."""
+__all__ = ["OneLineParser", "UsageError", "build_parser", "main"]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -52,10 +48,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if extra and not getattr(args, "accepts_extra", False):
             raise UsageError(f"webbench {args.command}: unrecognized arguments: {' '.join(extra)}")
         return int(handler(args, extra) or 0)
-    except (UsageError, SuiteError, AgentSpecError, RunStoreError) as exc:
+    except UsageError as exc:
         print(f"webbench: error: {exc}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

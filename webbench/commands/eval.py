@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from webbench.core.agent import parse_agent_args
+from webbench.core.errors import UsageError
 from webbench.core.suite import Suite, get_suite
 from webbench.report.console import print_summary
-from webbench.run.evaluate import EvalConfig, prepare, run
+from webbench.run.evaluate import EvalConfig, prepare, prepare_resume, run
 from webbench.run.pool import WorkerStartError
 from webbench.run.store import RunStore
 
@@ -60,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _suite_options(suite: Suite, extra: list[str]) -> dict[str, Any]:
     """Parse the options the suite declares out of ``extra`` (anything else is an error)."""
-    from webbench.cli import OneLineParser, UsageError
+    from webbench.cli import OneLineParser
 
     parser = OneLineParser(prog=f"webbench eval --suite {suite.name}", add_help=False)
     for option in suite.options:
@@ -71,59 +72,78 @@ def _suite_options(suite: Suite, extra: list[str]) -> dict[str, Any]:
     return {k: v for k, v in vars(values).items() if v is not None}
 
 
-def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig | None:
-    from webbench.cli import UsageError
+def _runtime(args: argparse.Namespace) -> dict[str, Any]:
+    if args.workers < 1:
+        raise UsageError("webbench eval: --workers must be at least 1")
+    return {
+        "agent_args": parse_agent_args(args.agent_arg),
+        "workers": args.workers,
+        "step_timeout": args.step_timeout if args.step_timeout > 0 else None,
+        "episode_timeout": args.episode_timeout if args.episode_timeout > 0 else None,
+        **_llm_runtime(args),
+    }
 
-    if args.resume is not None and args.suite is None:
-        if extra:
-            raise UsageError(f"webbench eval: unrecognized arguments: {' '.join(extra)}")
-        return EvalConfig(
-            suite="",
-            agent="",
-            agent_args=parse_agent_args(args.agent_arg),
-            workers=args.workers,
-            step_timeout=args.step_timeout,
-            episode_timeout=args.episode_timeout,
-            judge_model=args.judge_model,
-            **_llm_overrides(args),
-        )
+
+def _llm_runtime(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the LLM cache and judge endpoint options the user gave (a resume may change them)."""
+    given = {
+        "llm_cache": args.llm_cache,
+        "llm_cache_mode": args.llm_cache_mode,
+        "judge_base_url": args.judge_base_url,
+    }
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _given(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
+    """Return the run-defining options the user gave explicitly (for --resume checks)."""
+    given: dict[str, Any] = {
+        "suite": args.suite,
+        "agent": args.agent,
+        "split": args.split,
+        "task_ids": _task_ids(args.tasks),
+        "subset": args.subset,
+        "episodes": args.episodes,
+        "seed": args.seed,
+        "data": args.data,
+        "judge_model": args.judge_model,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    if args.suite:
+        options = _suite_options(get_suite(args.suite), extra)
+        if options:
+            given["suite_options"] = options
+    elif extra:
+        raise UsageError(f"webbench eval: unrecognized arguments: {' '.join(extra)}")
+    return given
+
+
+def _task_ids(tasks: str | None) -> list[str] | None:
+    return [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None
+
+
+def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig:
     if not args.suite:
         raise UsageError("webbench eval: --suite is required (see 'webbench list')")
     if not args.agent:
         raise UsageError("webbench eval: --agent is required (e.g. --agent scripted)")
     if args.tasks and args.subset:
         raise UsageError("webbench eval: give --tasks or --subset, not both")
-    if args.workers < 1:
-        raise UsageError("webbench eval: --workers must be at least 1")
     suite = get_suite(args.suite)
     return EvalConfig(
         suite=suite.name,
         agent=args.agent,
-        agent_args=parse_agent_args(args.agent_arg),
         split=args.split,
-        task_ids=[t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None,
+        task_ids=_task_ids(args.tasks),
         subset=args.subset,
         episodes=args.episodes if args.episodes is not None else 1,
         seed=args.seed if args.seed is not None else 0,
         max_steps=args.max_steps,
-        step_timeout=args.step_timeout if args.step_timeout > 0 else None,
-        episode_timeout=args.episode_timeout if args.episode_timeout > 0 else None,
         screenshots=args.screenshots,
         data=args.data,
         suite_options=_suite_options(suite, extra),
-        workers=args.workers,
         judge_model=args.judge_model,
-        **(_llm_overrides(args) | {"llm_cache_mode": args.llm_cache_mode or "rw"}),
+        **_runtime(args),
     )
-
-
-def _llm_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """Return the LLM cache and judge endpoint options the user gave (None = not given)."""
-    return {
-        "llm_cache": str(args.llm_cache) if args.llm_cache else None,
-        "llm_cache_mode": args.llm_cache_mode,
-        "judge_base_url": args.judge_base_url,
-    }
 
 
 def _sigterm_as_interrupt(_signum: int, _frame: Any) -> None:
@@ -132,21 +152,14 @@ def _sigterm_as_interrupt(_signum: int, _frame: Any) -> None:
 
 def main(args: argparse.Namespace, extra: list[str]) -> int:
     """Run ``webbench eval``; return the exit code (130 when interrupted)."""
-    from webbench.cli import UsageError
-
     console = Console(stderr=True)
-    config = _config(args, extra)
-    prepared = prepare(config, args.out, args.run_id, args.resume)
-    if prepared.suite.live:
-        from webbench.browser.chromium import BrowserNotFound, find_chromium
-
-        try:
-            find_chromium()
-        except BrowserNotFound as exc:
-            raise UsageError(f"{exc} (see 'webbench doctor')") from exc
+    if args.resume is not None:
+        prepared = prepare_resume(args.resume, _given(args, extra), _runtime(args))
+    else:
+        prepared = prepare(_config(args, extra), args.out, args.run_id)
     store: RunStore = prepared.store
     done = prepared.total - len(prepared.jobs)
-    console.print(f"run folder: {store.path}  ({done} of {prepared.total} episodes already done)")
+    print(f"run folder: {store.path}  ({done} of {prepared.total} episodes already done)", file=sys.stderr)
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     successes = [sum(1 for r in store.episodes() if r.get("success")), done]
     columns = (
@@ -174,9 +187,10 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
         except KeyboardInterrupt:
             progress.stop()
             kept = len(store.episodes())
-            console.print(
+            print(
                 f"interrupted: {kept} finished episodes kept in {store.path}; "
-                f"finish with: webbench eval --resume {store.path}"
+                f"finish with: webbench eval --resume {store.path}",
+                file=sys.stderr,
             )
             return 130
         except WorkerStartError as exc:

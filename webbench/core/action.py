@@ -135,6 +135,10 @@ def parse_call(text: str) -> tuple[str, list[ast.expr], dict[str, ast.expr]]:
         raise ActionParseError('an action is a single call such as click("12")')
     if any(isinstance(arg, ast.Starred) for arg in call.args) or any(kw.arg is None for kw in call.keywords):
         raise ActionParseError(f"{call.func.id}(): * and ** arguments are not allowed")
+    names = [kw.arg for kw in call.keywords]
+    repeated = next((name for name in names if names.count(name) > 1), None)
+    if repeated:
+        raise ActionParseError(f"{call.func.id}() got {repeated!r} twice")
     return call.func.id, list(call.args), {kw.arg: kw.value for kw in call.keywords}
 
 

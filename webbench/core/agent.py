@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from webbench.core.action import Action
+from webbench.core.errors import UsageError
 from webbench.core.types import Observation, Task
 
 #: Built-in agents by short name.
@@ -34,7 +35,7 @@ class Agent(Protocol):
     def act(self, obs: Observation) -> Action | str: ...
 
 
-class AgentSpecError(ValueError):
+class AgentSpecError(UsageError):
     """An ``--agent`` or ``--agent-arg`` value that cannot be used; the message says why."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from webbench.core.env import EnvConfig, WebEnv
+from webbench.core.errors import UsageError
 from webbench.core.metric import MetricSpec
 from webbench.core.types import Task
 
@@ -23,7 +24,7 @@ from webbench.core.types import Task
 TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
 
 
-class SuiteError(ValueError):
+class SuiteError(UsageError):
     """A usage error about suites, splits, tasks or their data; the message names the culprit."""
 
 

@@ -43,7 +43,7 @@ class EvalConfig:
     suite_options: dict[str, Any] = field(default_factory=dict)
     workers: int = 1
     llm_cache: str | None = None
-    llm_cache_mode: str | None = "rw"
+    llm_cache_mode: str = "rw"
     judge_model: str | None = None
     judge_base_url: str | None = None
 
@@ -61,8 +61,6 @@ RUN_DEFINING = (
     "suite_options",
     "judge_model",
 )
-#: LLM settings a resumed run may change (the cache file and mode, the judge's endpoint).
-RESUME_LLM = ("llm_cache", "llm_cache_mode", "judge_base_url")
 
 
 def _versions() -> dict[str, str | None]:
@@ -112,25 +110,24 @@ def make_manifest(config: EvalConfig, run_id: str, tasks: list[Task]) -> dict[st
     }
 
 
-def config_from_manifest(manifest: dict[str, Any], overrides: EvalConfig | None) -> EvalConfig:
-    """Return the config of a run being resumed; a conflicting override is a SuiteError."""
+def config_from_manifest(
+    manifest: dict[str, Any], given: dict[str, Any], runtime: dict[str, Any]
+) -> EvalConfig:
+    """Return the config of a run being resumed.
+
+    ``given`` holds the run-defining options the user repeated (each must equal the
+    manifest's); ``runtime`` the ones a resume may change (workers, time-outs, agent
+    args, merged over the saved ones so that a redacted secret can be given again).
+    """
     saved = EvalConfig(**manifest["config"])
-    if overrides is None:
-        return saved
-    for name in RUN_DEFINING:
-        given = getattr(overrides, name)
-        if given not in (None, {}, getattr(EvalConfig, name, None)) and given != getattr(saved, name):
-            raise RunStoreError(f"--resume: {name} {given!r} differs from the run's {getattr(saved, name)!r}")
-    args = dict(saved.agent_args) | overrides.agent_args
-    llm = {name: getattr(overrides, name) for name in RESUME_LLM if getattr(overrides, name) is not None}
-    return replace(
-        saved,
-        agent_args=args,
-        workers=overrides.workers,
-        step_timeout=overrides.step_timeout,
-        episode_timeout=overrides.episode_timeout,
-        **llm,
-    )
+    for name, value in given.items():
+        if name not in RUN_DEFINING:
+            raise RunStoreError(f"--resume: {name} cannot be given with --resume")
+        if value != getattr(saved, name):
+            raise RunStoreError(f"--resume: {name} {value!r} differs from the run's {getattr(saved, name)!r}")
+    runtime = dict(runtime)
+    runtime["agent_args"] = dict(saved.agent_args) | runtime.get("agent_args", {})
+    return replace(saved, **runtime)
 
 
 def llm_settings(config: EvalConfig) -> dict[str, Any]:
@@ -140,7 +137,7 @@ def llm_settings(config: EvalConfig) -> dict[str, Any]:
     return LLMSettings.from_dict(
         {
             "cache": config.llm_cache,
-            "cache_mode": config.llm_cache_mode or "rw",
+            "cache_mode": config.llm_cache_mode,
             "judge_model": config.judge_model,
             "judge_base_url": config.judge_base_url,
         }
@@ -171,6 +168,16 @@ def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
     return select_tasks(suite, tasks, config.task_ids, config.subset)
 
 
+def check_browser() -> None:
+    """Raise a usage error (naming what to install) when no Chromium/chromedriver is found."""
+    from webbench.browser.chromium import BrowserNotFound, find_chromium
+
+    try:
+        find_chromium()
+    except BrowserNotFound as exc:
+        raise SuiteError(f"{exc} (see 'webbench doctor')") from exc
+
+
 @dataclass
 class PreparedRun:
     """A run ready to go: its store, suite, the episodes still to run, and the worker spec."""
@@ -183,17 +190,24 @@ class PreparedRun:
     spec: WorkerSpec
 
 
-def prepare(config: EvalConfig, out: Path, run_id: str | None, resume: Path | None) -> PreparedRun:
-    """Check everything a run needs, create (or reopen) its folder, and plan its episodes."""
-    if resume is not None:
-        store = RunStore.open(resume)
-        config = config_from_manifest(store.manifest, config)
+def prepare_resume(path: Path, given: dict[str, Any], runtime: dict[str, Any]) -> PreparedRun:
+    """Reopen the run folder ``path`` and plan the episodes it lacks (see config_from_manifest)."""
+    store = RunStore.open(path)
+    return prepare(config_from_manifest(store.manifest, given, runtime), store=store)
+
+
+def prepare(
+    config: EvalConfig, out: Path = Path("runs"), run_id: str | None = None, store: RunStore | None = None
+) -> PreparedRun:
+    """Check everything a run needs, create its folder (unless ``store`` is being resumed), plan episodes."""
     suite = get_suite(config.suite)
     tasks = load_selected_tasks(suite, config)
     if config.episodes < 1:
         raise SuiteError("--episodes must be at least 1")
     check_agent(config)
-    if resume is None:
+    if suite.live:
+        check_browser()
+    if store is None:
         run_id = run_id or default_run_id(config)
         store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
     else:

@@ -30,6 +30,8 @@ from webbench.run.reaper import Reaper, kill_group
 GRACE_S = 60.0
 #: How long a worker may take to close its browser when asked to stop.
 STOP_WAIT_S = 10.0
+#: Workers that die before they are ready this many times stop the run.
+MAX_STARTUP_DEATHS = 3
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,8 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
             if record["status"] == "env_error":
                 _close_quietly(env)
                 env = None
-            conn.send(("done", record))
+            conn.send(("done" if not runner.tainted else "retire", record))
             if runner.tainted:
-                conn.send(("retire", None))
                 os._exit(0)
     finally:
         if env is not None:
@@ -130,6 +131,7 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._reaper: Reaper | None = None
+        self._startup_deaths = 0
 
     @property
     def _hard_limit(self) -> float:
@@ -159,6 +161,10 @@ class WorkerPool:
         kill_group(worker.process.pid)
         worker.process.join(STOP_WAIT_S)
         self._workers.remove(worker)
+        if not worker.ready:
+            self._startup_deaths += 1
+            if self._startup_deaths >= MAX_STARTUP_DEATHS:
+                raise WorkerStartError(f"workers keep dying before they start ({error})")
         if worker.job is not None:
             self.on_record(make_record(worker.job, status, error, time.monotonic() - worker.since))
             worker.job = None
@@ -199,10 +205,11 @@ class WorkerPool:
         except (EOFError, OSError):
             self._lose(worker, "env_error", f"worker process died (exit code {worker.process.exitcode})")
             return
-        if kind == "done":
+        if kind in ("done", "retire"):
             worker.job = None
             self.on_record(payload)
-        elif kind == "retire":
+        if kind == "retire":
+            # its agent thread may still be running: the worker exits and is replaced
             worker.process.join(STOP_WAIT_S)
             kill_group(worker.process.pid)
             self._workers.remove(worker)

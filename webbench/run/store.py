@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from webbench.core.errors import UsageError
+
 EPISODES = "episodes.jsonl"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
@@ -23,7 +25,7 @@ TRAJECTORIES = "trajectories"
 _SECRET_KEY = re.compile(r"(key|token|secret|password|passwd|credential|auth)", re.IGNORECASE)
 
 
-class RunStoreError(ValueError):
+class RunStoreError(UsageError):
     """A run folder that cannot be created or read; the message names it."""
 
 
