@@ -136,3 +136,10 @@ def test_call_agent_timeout_is_prompt() -> None:
     with pytest.raises(AgentTimeout):
         call_agent(lambda: time.sleep(10), 0.2)
     assert time.monotonic() - started < 2
+
+
+def test_env_broken_only_when_the_env_failed(tmp_path) -> None:
+    runner, _ = _run(CountdownEnv(break_at=1), ScriptAgent(["noop()"]), tmp_path)
+    assert runner.env_broken
+    runner, rec = _run(CountdownEnv(), ScriptAgent([ValueError("agent bug")]), tmp_path)
+    assert rec["status"] == "agent_error" and not runner.env_broken

@@ -107,6 +107,8 @@ class EpisodeRunner:
         self.traj_dir = traj_dir
         #: Set when the agent timed out: its thread may still run, so the caller replaces us.
         self.tainted = False
+        #: Set when the env itself failed (reset or step raised): the caller builds a new one.
+        self.env_broken = False
 
     def _deadline(self, started: float) -> float | None:
         timeout = self.limits.step_timeout
@@ -138,6 +140,7 @@ class EpisodeRunner:
         try:
             obs, _ = self.env.reset(seed=job.seed, options={"task": task})
         except Exception as exc:  # noqa: BLE001 - any env failure ends the episode, not the run
+            self.env_broken = True
             return self._record(
                 job,
                 name,
@@ -199,6 +202,7 @@ class EpisodeRunner:
             error, trace = str(exc), exc.trace
             info = self._finish_quietly()
         except _EnvFailure as exc:
+            self.env_broken = True
             status, error, trace = "env_error", str(exc), exc.trace
             info = {}
         return self._record(job, name, started, status, error, trace, info, n_steps, steps, usage, answer)

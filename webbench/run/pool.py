@@ -90,7 +90,7 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
                 continue
             runner = EpisodeRunner(env, agent, spec.limits, spec.traj_dir)
             record = runner.run(job)
-            if record["status"] == "env_error":
+            if runner.env_broken:
                 _close_quietly(env)
                 env = None
             conn.send(("done" if not runner.tainted else "retire", record))
