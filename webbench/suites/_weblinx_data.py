@@ -149,6 +149,9 @@ def _browser_turn(turn: dict[str, Any], index: int, where: str) -> RawTurn:
         fields["x"] = _get(args, "scrollX", (int, float), at)
         fields["y"] = _get(args, "scrollY", (int, float), at)
     state = _get(turn, "state", dict, where, optional=True) or {}
+    page = _get(state, "page", str, f"{where}.state", optional=True)
+    if page is not None:
+        page_number(page, where)
     width, height = metadata.get("viewportWidth"), metadata.get("viewportHeight")
     return RawTurn(
         index,
@@ -158,7 +161,7 @@ def _browser_turn(turn: dict[str, Any], index: int, where: str) -> RawTurn:
         args=fields,
         element=element,
         url=metadata.get("url") if isinstance(metadata.get("url"), str) else None,
-        page=_get(state, "page", str, f"{where}.state", optional=True),
+        page=page,
         screenshot=_get(state, "screenshot", str, f"{where}.state", optional=True),
         screenshot_status=state.get("screenshot_status"),
         viewport=(width, height) if isinstance(width, int) and isinstance(height, int) else None,
