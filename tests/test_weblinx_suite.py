@@ -268,3 +268,70 @@ def test_missing_demo_folder_fails_only_its_episode(tmp_path: Path) -> None:
     assert errors == [
         f"env reset failed: WeblinxDataError: {data / 'demonstrations' / 'aaafix3'}: demonstration folder not found"
     ]
+
+
+# -- against the official weblinx package -----------------------------------------------------
+
+#: Predictions for the dataset turns the reference filter drops (the official pipeline sees them too).
+FILTERED = {
+    "aaafix1:7": 'click(uid="b0005")',
+    "aaafix1:11": 'click(uid="b0006")',
+    "aaafix1:14": 'click(uid="b0009")',
+    "aaafix1:15": 'click(uid="b0007")',
+}
+
+
+def official_scores(tmp_path: Path, split: str, predictions: dict[str, str]) -> dict[tuple[str, str], tuple]:
+    """Return {(intent, metric): (conditional, unconditional)} from the official weblinx evaluation."""
+    import weblinx
+    from weblinx.eval import auto_eval_and_save, compute_aggregated_scores
+    from weblinx.processing.prompt import select_turns_and_candidates_for_prompts
+
+    base = str(FIXTURES / "demonstrations")
+    names = json.loads((FIXTURES / "splits.json").read_text())[split]
+    turns = select_turns_and_candidates_for_prompts([weblinx.Demonstration(n, base_dir=base) for n in names])
+    results = [
+        {
+            "demo_name": rec["turn"].demo_name,
+            "turn_index": rec["turn"].index,
+            "output_predicted": predictions[f"{rec['turn'].demo_name}:{rec['turn'].index}"],
+        }
+        for rec in turns
+    ]
+    folder = tmp_path / "official" / "project" / split / "model"
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(json.dumps(results))
+    split_file = str(FIXTURES / "splits.json")
+    kwargs = {"splits": [split], "split_file": split_file}
+    auto_eval_and_save(tmp_path / "official", base_dir=base, check_hashes=False, **kwargs)
+    records = compute_aggregated_scores(tmp_path / "official", verbose=False, **kwargs)
+    return {(r["intent"], r["metric"]): (r["score"], r["unconditional_score"]) for r in records}
+
+
+def our_name(intent: str, metric: str) -> str | None:
+    """Return our metric name for an official (intent, metric) record (None: not reported)."""
+    if metric == "exact-match":
+        return None
+    if intent == "overall":
+        return "overall" if metric == "overall" else "intent_match"
+    if intent in ("element-group", "text-group"):
+        return intent.replace("-", "_")
+    return f"{intent}_im" if metric == "intent-match" else f"{intent}_{metric}"
+
+
+@pytest.mark.parametrize(("split", "predictions"), [("valid", CRAFTED), ("test_geo", OOD), ("test_vis", OOD)])
+def test_same_numbers_as_the_official_package(tmp_path: Path, monkeypatch, split: str, predictions) -> None:
+    pytest.importorskip("weblinx.eval")
+    monkeypatch.chdir(tmp_path)  # the official code caches xpaths under ./.cache
+    official = official_scores(tmp_path, split, predictions | FILTERED)
+    ours = run_eval(tmp_path, split, *predictions_agent(tmp_path, predictions))["metrics"]
+    compared = 0
+    for (intent, metric), (conditional, unconditional) in official.items():
+        name = our_name(intent, metric)
+        if name is None:
+            continue
+        conditional_name = name if name == "intent_match" or name.endswith("_im") else f"{name}_cond"
+        assert ours[name] == pytest.approx(unconditional), name
+        assert ours[conditional_name] == (None if conditional is None else pytest.approx(conditional)), name
+        compared += 1
+    assert compared >= 8
