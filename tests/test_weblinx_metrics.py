@@ -331,3 +331,26 @@ def test_canonical_actions_map_onto_intents() -> None:
     }
     for text, expected in cases.items():
         assert from_canonical(parse_action(text)) == expected, text
+
+
+# -- grouped run-level aggregation (TEST_OOD) -------------------------------------------------
+
+
+def test_grouped_ratio_is_the_mean_of_group_values() -> None:
+    from webbench.core.metric import MetricSpec
+    from webbench.run.summary import summarize_suite
+
+    spec = MetricSpec("m", "", "ratio", "m.sum", "m.n", group_by="split")
+    records = [
+        {"task_id": "a", "split": "geo", "metrics": {"m.sum": 3.0, "m.n": 3}},
+        {"task_id": "b", "split": "vis", "metrics": {"m.sum": 1.0, "m.n": 4}},
+        {"task_id": "c", "split": "vis", "metrics": {"m.sum": 0.0, "m.n": 0}},
+        {"task_id": "d", "split": "cat", "metrics": {"m.sum": 0.0, "m.n": 0}},  # undefined: left out
+    ]
+    assert spec.by_group(records) == {"cat": None, "geo": 1.0, "vis": 0.25}
+    assert spec.aggregate_records(records) == 0.625  # micro over all turns would be 4/7
+    assert MetricSpec("m", "", "ratio", "m.sum", "m.n").aggregate_records(records) == 4 / 7
+    summary = summarize_suite(records, [spec])
+    assert summary["metrics"]["m"] == 0.625
+    assert summary["groups"] == {"split": {"cat": {"m": None}, "geo": {"m": 1.0}, "vis": {"m": 0.25}}}
+    assert "groups" not in summarize_suite(records[:1], [spec])

@@ -105,14 +105,20 @@ class Box:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Box:
-        """Return the Box of a bboxes entry; KeyError/TypeError/ValueError when a side is missing or bad."""
-        values = {name: data[name] for name in ("left", "top", "right", "bottom")}
-        for name, value in values.items():
-            if isinstance(value, bool) or not isinstance(value, int | float):
+        """Return the Box of a bboxes entry; KeyError when a side is missing, ValueError when not a number."""
+        left, top, right, bottom = data["left"], data["top"], data["right"], data["bottom"]
+        width, height = data.get("width", right), data.get("height", bottom)
+        for name, value in zip(_BOX_FIELDS, (left, top, right, bottom, width, height), strict=True):
+            if value.__class__ not in (int, float):
                 raise ValueError(f"{name} must be a number")
-        width = data.get("width", values["right"] - values["left"])
-        height = data.get("height", values["bottom"] - values["top"])
-        return cls(**{k: float(v) for k, v in values.items()}, width=float(width), height=float(height))
+        if "width" not in data:
+            width = right - left
+        if "height" not in data:
+            height = bottom - top
+        return cls(float(left), float(top), float(right), float(bottom), float(width), float(height))
+
+
+_BOX_FIELDS = ("left", "top", "right", "bottom", "width", "height")
 
 
 @dataclass(frozen=True)

@@ -241,24 +241,26 @@ def _element_text(node: Any) -> str:
 def html_elements(html: str) -> list[tuple[str, str, str, dict[str, str]]]:
     """Return (uid, tag, text, attributes) of every element with a ``data-webtasks-id``, in page order.
 
-    The HTML is parsed with lxml, as the official code does, so that the same uids are found.
+    The HTML is parsed with lxml's (libxml2) HTML parser, as the official code does, so that the
+    same uids are found.
     """
     import lxml.etree
-    import lxml.html
 
     if not html.strip():
         return []
     try:
-        root = lxml.html.fromstring(html)
+        root = lxml.etree.HTML(html)
     except (lxml.etree.ParserError, ValueError):
         return []
+    if root is None:
+        return []
     found = []
-    for node in root.getroottree().iter():
-        attrs = getattr(node, "attrib", None)
-        if not isinstance(node.tag, str) or attrs is None or UID_KEY not in attrs:
+    for node in root.iter(lxml.etree.Element):
+        uid = node.get(UID_KEY)
+        if uid is None:
             continue
-        shown = {k: v[:_TEXT_CHARS] for k, v in attrs.items() if k != UID_KEY}
-        found.append((attrs[UID_KEY], node.tag, _element_text(node), shown))
+        shown = {k: v[:_TEXT_CHARS] for k, v in node.attrib.items() if k != UID_KEY}
+        found.append((uid, node.tag, _element_text(node), shown))
     return found
 
 
@@ -280,6 +282,10 @@ class Page:
 
     def elements(self) -> list[Element]:
         """Return the page's elements with uids, boxes as (x, y, width, height) where known."""
+        return list(self._elements)
+
+    @cached_property
+    def _elements(self) -> list[Element]:
         boxes = self.boxes or {}
         out = []
         for uid, tag, text, attrs in self._nodes:
