@@ -4,7 +4,9 @@ Each suite declares a tuple of :class:`MetricSpec`. An episode's ``metrics`` dic
 holds, for every spec, either the per-episode value (``mean``: the run value is
 the mean over episodes, i.e. a macro average over tasks) or a numerator and a
 denominator (``ratio``: the run value is sum of numerators / sum of
-denominators, i.e. a micro average over steps).
+denominators, i.e. a micro average over steps). A spec with ``group_by`` (a record
+field such as ``"split"``) aggregates each group of episodes on its own and reports
+the unweighted mean of the group values (WebLINX's TEST_OOD: the mean of four splits).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Aggregation = Literal["mean", "ratio"]
 
@@ -28,6 +30,8 @@ class MetricSpec:
     denominator: str | None = None
     headline: bool = False
     higher_is_better: bool = True
+    #: A record field (e.g. "split"): the run value is the mean over its values of the group values.
+    group_by: str | None = None
 
     def __post_init__(self) -> None:
         if self.aggregation == "ratio" and not (self.numerator and self.denominator):
@@ -43,6 +47,20 @@ class MetricSpec:
                     den += float(metrics[self.denominator])
             return num / den if den else None
         values = [float(m[self.name]) for m in episodes if m.get(self.name) is not None]
+        return sum(values) / len(values) if values else None
+
+    def by_group(self, records: Iterable[Mapping[str, Any]]) -> dict[str, float | None]:
+        """Return the value of each group of episode records (one group "" without ``group_by``)."""
+        groups: dict[str, list[Mapping[str, float]]] = {}
+        for record in records:
+            key = str(record.get(self.group_by, "")) if self.group_by else ""
+            groups.setdefault(key, []).append(record.get("metrics") or {})
+        return {key: self.aggregate(rows) for key, rows in sorted(groups.items())}
+
+    def aggregate_records(self, records: Iterable[Mapping[str, Any]]) -> float | None:
+        """Return the run-level value over episode records: the mean of the group values
+        (groups whose value is undefined are left out), or None if none is defined."""
+        values = [v for v in self.by_group(records).values() if v is not None]
         return sum(values) / len(values) if values else None
 
 

@@ -23,7 +23,6 @@ def summarize_suite(
     n = len(records)
     successes = sum(1 for r in records if r.get("success"))
     low, high = wilson_interval(successes, n)
-    metric_dicts = [r.get("metrics") or {} for r in records]
     usage = [r.get("usage") or {} for r in records]
     costs = [u.get("cost_usd") for u in usage]
     summary: dict[str, Any] = {
@@ -32,7 +31,7 @@ def summarize_suite(
         "success_rate": successes / n if n else None,
         "success_rate_ci95": [low, high],
         "headline": headline_of(specs).name if specs else None,
-        "metrics": {spec.name: spec.aggregate(metric_dicts) for spec in specs},
+        "metrics": {spec.name: spec.aggregate_records(records) for spec in specs},
         "status_counts": {s: sum(1 for r in records if r.get("status") == s) for s in STATUSES},
         "mean_steps": _mean([float(r.get("steps", 0)) for r in records]),
         "mean_duration_s": _mean([float(r.get("duration_s", 0.0)) for r in records]),
@@ -45,9 +44,25 @@ def summarize_suite(
             else sum(float(c or 0.0) for c in costs),
         },
     }
+    groups = _group_values(records, specs)
+    if groups:
+        summary["groups"] = groups
     if notes:
         summary["notes"] = list(notes)
     return summary
+
+
+def _group_values(records: list[dict[str, Any]], specs: list[MetricSpec]) -> dict[str, Any]:
+    """Return ``{field: {group: {metric: value}}}`` for grouped specs spanning several groups."""
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
+    for spec in specs:
+        if spec.group_by is None:
+            continue
+        values = spec.by_group(records)
+        if len(values) > 1:
+            for group, value in values.items():
+                out.setdefault(spec.group_by, {}).setdefault(group, {})[spec.name] = value
+    return out
 
 
 def summarize_run(
