@@ -201,7 +201,8 @@ def test_observation_of_a_real_step():
 
 def test_parse_elements_flattens_text():
     elements = parse_elements("< <a[SD]| <span| Google> > <button[J]| Sign In; login> <div| x> >")
-    assert [(e.id, e.tag, e.text) for e in elements] == [("SD", "a", "Google"), ("J", "button", "Sign In; login")]
+    expected = [("SD", "a", "Google"), ("J", "button", "Sign In; login")]
+    assert [(e.id, e.tag, e.text) for e in elements] == expected
 
 
 # -- end to end through the CLI ------------------------------------------------------------------
