@@ -49,6 +49,8 @@ class DataSource:
     hub: HubDataset | None = None
     #: What the user must know (e.g. that some splits are not downloadable).
     note: str = ""
+    #: Pulled by ``webbench data pull SUITE``; others only with ``--source NAME`` (e.g. very large ones).
+    default: bool = True
 
     def folder(self) -> Path:
         """Return the cache folder of this source (it may not exist yet)."""

@@ -147,6 +147,20 @@ def load_ranks(path: Path, keep_below: int) -> dict[str, dict[str, int]]:
     return ranks
 
 
+def ranks_json(results: Any) -> dict[str, dict[str, int]]:
+    """Return the ranks of MindAct's candidate-generation output (``{"scores": ..., "ranks": ...}``)
+    as ``{"{annotation_id}_{action_uid}": {backend_node_id: rank}}``; ValueError if it is not that."""
+    ranks = results.get("ranks") if isinstance(results, dict) else None
+    if not isinstance(ranks, dict):
+        raise ValueError("expected a dict with a 'ranks' entry (MindAct's candidate results)")
+    out: dict[str, dict[str, int]] = {}
+    for key, table in ranks.items():
+        if not isinstance(table, dict):
+            raise ValueError(f"ranks[{key!r}]: expected {{backend_node_id: rank}}")
+        out[str(key)] = {str(cid): int(rank) for cid, rank in table.items()}
+    return out
+
+
 def _decoded(value: Any, where: str) -> Any:
     if isinstance(value, str):
         try:
@@ -398,6 +412,8 @@ class Mind2WebSuite(Suite):
                 "Multimodal-Mind2Web (one row per step, with screenshots; parquet) from the hub",
                 "CC BY 4.0",
                 hub=HubDataset("osunlp/Multimodal-Mind2Web", patterns=("data/*.parquet",)),
+                note="large (screenshots included): pulled only with --source multimodal-mind2web",
+                default=False,
             ),
         )
 
