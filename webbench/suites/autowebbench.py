@@ -34,6 +34,8 @@ from webbench.metrics import autowebbench as m
 from webbench.suites._replay import GoldStep, ReplayEnv
 
 SPLITS = ("en_ind", "en_ood", "zh_ind", "zh_ood")
+#: Every split in one run (each task keeps its own split; the papers report splits separately).
+ALL = "all"
 UPSTREAM_COMMIT = "eb8524e55cc3fac44625496e895e4044cea81fba"
 #: (size, sha256) of the upstream files at UPSTREAM_COMMIT.
 CHECKSUMS = {
@@ -43,8 +45,8 @@ CHECKSUMS = {
     "zh_ood": (2048106, "3c95df1a4ea2157dd190545c0c27d2525e62e374ac8b02fc9a0a8b56049a3f5a"),
 }
 _TASK_LINE = re.compile(r"^#Task:(.*)$", re.M)
-_SECTION = re.compile(r"^#([^:\n]+):(.*?)(?=^#[^:\n]+:|^You should output|\Z)", re.M | re.S)
-_HTML_TOKEN = re.compile(r"<(?:(\w+)(?:\[([A-Z]+)\])?\|)?|>|[^<>]+")
+_SECTION = re.compile(r"#([^:\n]+):(.*)")
+_HTML_TAG = re.compile(r"<(\w*)(?:\[([A-Z]+)\])?\|?|>")
 
 
 def upstream_path(split: str) -> str:
@@ -74,29 +76,35 @@ def split_file(root: Path, split: str) -> Path:
 
 def parse_elements(html: str) -> list[Element]:
     """Return the elements with ids of AutoWebBench simplified HTML (``<a[SD]| <span| Google> >``),
-    each with its tag and its flattened text."""
-    stack: list[tuple[str | None, str, list[str]]] = [(None, "", [])]
-    found: list[tuple[int, Element]] = []
-    for match in _HTML_TOKEN.finditer(html):
-        token = match.group(0)
-        if token.startswith("<"):
-            stack.append((match.group(2), match.group(1) or "", []))
-        elif token == ">":
-            if len(stack) == 1:
-                continue
-            element_id, tag, parts = stack.pop()
-            text = " ".join(" ".join(parts).split())
-            if element_id:
-                found.append((match.start(), Element(element_id, tag, text)))
-            stack[-1][2].append(text)
+    in document order, each with its tag and its flattened text."""
+    stack: list[tuple[int, str, str | None]] = []
+    found: list[tuple[int, str, str, int]] = []
+    for match in _HTML_TAG.finditer(html):
+        if match.group(0) == ">":
+            if stack:
+                start, tag, element_id = stack.pop()
+                if element_id:
+                    found.append((start, element_id, tag, match.start()))
         else:
-            stack[-1][2].append(token)
-    return [element for _, element in sorted(found, key=lambda pair: pair[0])]
+            stack.append((match.end(), match.group(1), match.group(2)))
+    found.sort()
+    return [Element(eid, tag, " ".join(_HTML_TAG.sub(" ", html[a:b]).split())) for a, eid, tag, b in found]
 
 
 def prompt_sections(source: str) -> dict[str, str]:
     """Return the ``#Name: value`` sections of a prompt (``Task``, ``Previous commands`` ...)."""
-    return {name.strip(): value.strip() for name, value in _SECTION.findall(source)}
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in source.split("\n"):
+        match = _SECTION.match(line)
+        if match:
+            current = sections.setdefault(match.group(1).strip(), [])
+            current.append(match.group(2))
+        elif line.startswith("You should output"):
+            current = None
+        elif current is not None:
+            current.append(line)
+    return {name: "\n".join(lines).strip() for name, lines in sections.items()}
 
 
 def observation(source: str, step: int) -> Observation:
@@ -238,7 +246,7 @@ class AutoWebBenchSuite(Suite):
     default_max_steps = 500
 
     def splits(self) -> list[str]:
-        return list(SPLITS)
+        return [*SPLITS, ALL]
 
     def data_sources(self) -> tuple[DataSource, ...]:
         base = f"https://raw.githubusercontent.com/THUDM/AutoWebGLM/{UPSTREAM_COMMIT}/autowebbench"
@@ -265,11 +273,18 @@ class AutoWebBenchSuite(Suite):
         return source.folder()
 
     def load_tasks(self, split: str | None, data: Path | None) -> list[Task]:
-        if split not in SPLITS:
-            raise SuiteError(f"unknown split {split!r} of suite autowebbench; known: {', '.join(SPLITS)}")
+        if split not in self.splits():
+            raise SuiteError(
+                f"unknown split {split!r} of suite autowebbench; known: {', '.join(self.splits())}"
+            )
         if importlib.util.find_spec("jieba") is None:
             raise SuiteError("autowebbench needs jieba for its scores: pip install 'webbench[autowebbench]'")
-        return group_tasks(split_file(self._root(data), split), split)
+        root = self._root(data)
+        if split == ALL:
+            if root.is_file():
+                raise SuiteError(f"--split all needs a folder holding the four split files, not {root}")
+            return [task for each in SPLITS for task in group_tasks(split_file(root, each), each)]
+        return group_tasks(split_file(root, split), split)
 
     def make_env(self, config: EnvConfig) -> AutoWebBenchEnv:
         return AutoWebBenchEnv(config)
