@@ -264,3 +264,12 @@ def test_unknown_action_fails_only_its_task(tmp_path):
     assert len(failed) == 1 and len(episodes) > 1
     assert str(data) in failed[0]["error"] and "record 0" in failed[0]["error"]
     assert "'target'" in failed[0]["error"] and "fly" in failed[0]["error"]
+
+
+def test_split_all_holds_every_step_once():
+    tasks = SUITE.load_tasks("all", DATA)
+    assert sum(len(t.meta["steps"]) for t in tasks) == 1451
+    assert len({t.id for t in tasks}) == len(tasks) == 300
+    assert {t.split for t in tasks} == set(SPLITS)
+    with pytest.raises(Exception, match="needs a folder"):
+        SUITE.load_tasks("all", DATA / "full" / "en_ind.test.json")
