@@ -15,10 +15,10 @@ from webbench.data import data_home
 OPTIONAL = {
     "openai": ("llm agent and LLM judges", "pip install 'webbench[llm]'"),
     "playwright": ("WebArena and local sites", "pip install 'webbench[playwright]'"),
-    "huggingface_hub": ("webbench data pull (Mind2Web, WebLINX)", "pip install 'webbench[data]'"),
+    "huggingface_hub": ("webbench data pull (Mind2Web, WebLINX)", "pip install 'webbench[hub]'"),
     "sacrebleu": ("WebLINX chrF", "pip install 'webbench[weblinx]'"),
     "jieba": ("AutoWebBench Chinese ROUGE", "pip install 'webbench[autowebbench]'"),
-    "ray": ("multi-machine runs", "pip install 'webbench[ray]'"),
+    "pyarrow": ("Multimodal-Mind2Web parquet files", "pip install 'webbench[parquet]'"),
 }
 
 

@@ -19,6 +19,7 @@ from webbench.core.env import EnvConfig, WebEnv
 from webbench.core.errors import UsageError
 from webbench.core.metric import MetricSpec
 from webbench.core.types import Task
+from webbench.data.sources import DataSource
 
 #: Folder of the project-written task sets (named subsets), one folder per suite.
 TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
@@ -73,6 +74,10 @@ class Suite(ABC):
         if not folder.is_dir():
             return {}
         return {path.stem: read_task_list(path) for path in sorted(folder.glob("*.txt"))}
+
+    def data_sources(self) -> tuple[DataSource, ...]:
+        """Return where the suite's official files come from (``webbench data``); none by default."""
+        return ()
 
     def summary_notes(self, config: EnvConfig) -> list[str]:
         """Return remarks the summary must carry for this configuration (e.g. missing ranks)."""

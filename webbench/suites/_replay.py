@@ -41,7 +41,11 @@ class ReplayEnv(WebEnv):
 
     @abstractmethod
     def score_step(self, step: GoldStep, action: Action | None, raw: str) -> dict[str, float]:
-        """Return one step's scores; ``action`` is None when the prediction did not parse."""
+        """Return one step's scores; ``action`` is None when the prediction did not parse.
+
+        ``raw`` is the agent's text as given (native dialects keep details the canonical
+        Action drops), or the canonical string when the agent returned an Action.
+        """
 
     @abstractmethod
     def aggregate(self, task: Task, scores: list[dict[str, float]]) -> dict[str, Any]:
@@ -74,10 +78,19 @@ class ReplayEnv(WebEnv):
         obs.error = error
         return obs, 0.0, False, False, {}
 
+    def step(self, action: Action | str) -> StepResult:  # type: ignore[override]
+        """Apply one action; ``score_step`` gets the agent's own text when it gave a string."""
+        self._raw = action if isinstance(action, str) else None
+        try:
+            return super().step(action)
+        finally:
+            self._raw = None
+
     def act(self, action: Action) -> StepResult:
+        raw = getattr(self, "_raw", None) or str(action)
         if self._current is None:
-            return self._advance({}, str(action), "the episode has no more steps")
-        return self._advance(self.score_step(self._current, action, str(action)), str(action), None)
+            return self._advance({}, raw, "the episode has no more steps")
+        return self._advance(self.score_step(self._current, action, raw), raw, None)
 
     def invalid(self, raw: str, reason: str) -> StepResult:
         if self._current is None:
