@@ -207,10 +207,11 @@ def test_a_prompts_file_puts_exactly_its_text_on_the_wire(server, custom_file):
 
     first, second, third = (r["json"] for r in server.requests)
     # Values holding braces are inserted as they are; the template's other braces stay literal.
+    filled = 'Q=Price in {currency}? | R="{question}" | P={pred} 50% | {"format": "correct or not"}'
     assert first["messages"] == [
         {"role": "system", "content": "You are a helpful assistant"},
-        {"role": "user", "content": 'Q=Price in {currency}? | R="{question}" | P={pred} 50% | {"format": "correct or not"}'},
-    ]  # fmt: skip
+        {"role": "user", "content": filled},
+    ]
     assert (first["temperature"], first["max_tokens"], first["top_p"]) == (0, 768, 1.0)
     assert second["messages"][1]["content"] == "[Buy X] [not sold] [gone] same/different?"
     assert third["messages"][0] == {"role": "system", "content": CUSTOM["webvoyager_system"]}
