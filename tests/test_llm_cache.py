@@ -103,6 +103,8 @@ def test_run_settings_reach_agents_that_ask_and_resume_may_change_the_cache():
         "cache_mode": "rw",
         "judge_model": None,
         "judge_base_url": None,
+        "judge_prompts": None,
+        "judge_prompts_sha256": None,
     }
     assert "llm_settings" not in agent_kwargs(EvalConfig(suite="miniwob", agent="random"))
     manifest = {"config": {**config.__dict__, "judge_model": "j1"}}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from llm_server import ChatServer, Reply, user_text
 
+from webbench.agents.llm.judge_prompts import WEBBENCH_TEXTS, load_prompts_file
 from webbench.agents.llm.judges import (
-    WEBVOYAGER_SYSTEM_PROMPT,
     Judge,
     fuzzy_match_verdict,
     judgements_usage,
@@ -79,21 +79,25 @@ def judge(server):
     return make_judge(LLMSettings(judge_base_url=server.url).to_dict(), "gpt-4-1106-preview", retry_base=0.01)
 
 
-def test_fuzzy_match_asks_once_per_reference_with_the_official_prompt(server, judge):
+def test_fuzzy_match_asks_once_per_reference_with_the_official_inputs_and_parameters(server, judge):
     server.push(Reply("correct", 200, 3), Reply("partially correct", 210, 4))
     score, judgements = webarena_fuzzy_match(["Pittsburgh", "PA"], ' "Pittsburgh, PA" ', "Where?", "", judge)
     assert score == 0.0
     assert [j.score for j in judgements] == [1.0, 0.0]
+    assert {j.prompts for j in judgements} == {"webbench"}
     assert len(server.requests) == 2
     body = server.requests[0]["json"]
     assert body["model"] == "gpt-4-1106-preview"
     assert (body["temperature"], body["max_tokens"], body["top_p"]) == (0, 768, 1.0)
-    assert body["messages"][0] == {"role": "system", "content": "You are a helpful assistant"}
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]
+    assert body["messages"][0]["content"] == "You are a helpful assistant"
     text = user_text(server.requests[0])
-    assert text.startswith("(removed)")
-    assert "question: Where?\nreference answer: Pittsburgh\n" in text
-    assert "student answer: pittsburgh, pa\n" in text  # the cleaned answer, as officially
-    assert text.endswith("Conclude the judgement by correct/incorrect/partially correct.")
+    # webbench's wording: the three inputs on their own lines, the cleaned answer as officially,
+    # and the three verdict words the rule looks for.
+    assert "Question: Where?\nReference answer: Pittsburgh\nAgent's answer: pittsburgh, pa\n" in text
+    assert '"N/A"' in text
+    assert text.endswith("correct, incorrect, partially correct.")
+    assert "Reference answer: PA\n" in user_text(server.requests[1])
     assert judgements_usage(judgements)["input_tokens"] == 410
 
 
@@ -122,8 +126,8 @@ def test_unachievable_n_a_passes_without_a_call_else_ua_match_decides(server, ju
     )
     assert (score, judgement.judge) == (1.0, "ua_match")
     text = user_text(server.requests[0])
-    assert "Task_1 = Buy X\nReason_1 = X is not sold\nReport_1 = no such product exists\n" in text
-    assert text.endswith("return [same] or [different]")
+    assert "Task: Buy X\nKnown reason: X is not sold\nAgent's explanation: no such product exists\n" in text
+    assert text.endswith('Answer "same" if it does, "different" if it does not.')
 
 
 def test_webvoyager_judge_sends_the_last_k_screenshots(server, judge):
@@ -133,9 +137,15 @@ def test_webvoyager_judge_sends_the_last_k_screenshots(server, judge):
     assert (judgement.score, judgement.decided, judgement.judge) == (1.0, True, "webvoyager")
     body = server.requests[0]["json"]
     assert (body["max_tokens"], body["seed"], body["temperature"]) == (1000, 42, 0)
-    assert body["messages"][0]["content"] == WEBVOYAGER_SYSTEM_PROMPT
+    assert body["messages"][0] == {"role": "system", "content": WEBBENCH_TEXTS["webvoyager_system"]}
+    assert (
+        "SUCCESS" in WEBBENCH_TEXTS["webvoyager_system"]
+        and "NOT SUCCESS" in WEBBENCH_TEXTS["webvoyager_system"]
+    )
     content = body["messages"][1]["content"]
-    assert content[0]["text"] == "TASK: Find a recipe\nResult Response: Pasta\n3 screenshots at the end: "
+    assert content[0]["text"] == (
+        "Task: Find a recipe\nAgent's final response: Pasta\nThe last 3 screenshots of the run follow."
+    )
     assert [p["type"] for p in content] == ["text", "image_url", "image_url", "image_url", "text"]
     assert content[-1]["text"] == "Your verdict:\n"
     import base64
@@ -156,3 +166,77 @@ def test_judge_model_and_endpoint_come_from_the_run_settings(server):
     assert isinstance(judge, Judge)
     judge.ua_match("a", "b", "c")
     assert server.requests[0]["json"]["model"] == "my-judge"
+
+
+#: A prompts file's templates: made-up wording, with braces and quotes around the placeholders.
+CUSTOM = {
+    "fuzzy_match": 'Q={question} | R="{reference}" | P={pred} | {"format": "correct or not"}',
+    "ua_match": "[{question}] [{reference}] [{pred}] same/different?",
+    "webvoyager_system": "Custom judge. Reply SUCCESS or NOT SUCCESS. {not a placeholder}",
+    "webvoyager_user": "{k} shots for <{task}> answered <{answer}>:",
+}
+
+
+@pytest.fixture
+def custom_file(tmp_path):
+    import json
+
+    path = tmp_path / "prompts.json"
+    path.write_text(json.dumps(CUSTOM))
+    return path
+
+
+def custom_judge(server, path):
+    texts, sha256 = load_prompts_file(path)
+    settings = LLMSettings(judge_base_url=server.url, judge_prompts=texts, judge_prompts_sha256=sha256)
+    return make_judge(settings.to_dict(), "gpt-4-1106-preview", retry_base=0.01)
+
+
+def test_a_prompts_file_puts_exactly_its_text_on_the_wire(server, custom_file):
+    import hashlib
+
+    judge = custom_judge(server, custom_file)
+    server.push(Reply("correct"), Reply("same"), Reply("SUCCESS"))
+    fuzzy = judge.fuzzy_match("{pred} 50%", "{question}", "Price in {currency}?")
+    ua = judge.ua_match("gone", "not sold", "Buy X")
+    shots = [b"a", b"b"]
+    voyager = judge.webvoyager("Find {x}", "Pasta }{", shots, k=3)
+    sha256 = hashlib.sha256(custom_file.read_bytes()).hexdigest()
+    assert [j.prompts for j in (fuzzy, ua, voyager)] == [sha256] * 3
+    assert [j.score for j in (fuzzy, ua, voyager)] == [1.0, 1.0, 1.0]
+
+    first, second, third = (r["json"] for r in server.requests)
+    # Values holding braces are inserted as they are; the template's other braces stay literal.
+    filled = 'Q=Price in {currency}? | R="{question}" | P={pred} 50% | {"format": "correct or not"}'
+    assert first["messages"] == [
+        {"role": "system", "content": "You are a helpful assistant"},
+        {"role": "user", "content": filled},
+    ]
+    assert (first["temperature"], first["max_tokens"], first["top_p"]) == (0, 768, 1.0)
+    assert second["messages"][1]["content"] == "[Buy X] [not sold] [gone] same/different?"
+    assert third["messages"][0] == {"role": "system", "content": CUSTOM["webvoyager_system"]}
+    content = third["messages"][1]["content"]
+    assert [p["type"] for p in content] == ["text", "image_url", "image_url", "text"]
+    assert content[0]["text"] == "3 shots for <Find {x}> answered <Pasta }{>:"
+    assert content[-1]["text"] == "Your verdict:\n"
+    assert (third["max_tokens"], third["seed"], third["temperature"]) == (1000, 42, 0)
+
+
+def test_a_partial_prompts_file_keeps_webbench_wording_for_the_rest(server, tmp_path):
+    import json
+
+    path = tmp_path / "ua.json"
+    path.write_text(json.dumps({"ua_match": CUSTOM["ua_match"]}))
+    judge = custom_judge(server, path)
+    server.push(Reply("correct"), Reply("different"))
+    assert judge.fuzzy_match("a", "b", "q").score == 1.0
+    assert judge.ua_match("a", "b", "q").score == 0.0
+    assert user_text(server.requests[0]).startswith(WEBBENCH_TEXTS["fuzzy_match"].split("\n")[0])
+    assert user_text(server.requests[1]) == "[q] [b] [a] same/different?"
+
+
+def test_judgements_made_without_a_call_record_the_prompt_set_too(server, custom_file):
+    judge = custom_judge(server, custom_file)
+    assert judge.fuzzy_match("", "x", "q").prompts == load_prompts_file(custom_file)[1]
+    assert judge.webvoyager("t", None, []).prompts == load_prompts_file(custom_file)[1]
+    assert server.requests == []

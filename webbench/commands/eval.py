@@ -56,6 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--judge-base-url", help="OpenAI-compatible endpoint of the judges (default: OPENAI_BASE_URL)"
     )
+    p.add_argument(
+        "--judge-prompts",
+        metavar="FILE",
+        help="JSON file of judge prompt templates replacing webbench's wording (see docs/llm.md)",
+    )
     p.set_defaults(func=main, accepts_extra=True)
 
 
@@ -106,6 +111,7 @@ def _given(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
         "seed": args.seed,
         "data": args.data,
         "judge_model": args.judge_model,
+        "judge_prompts": args.judge_prompts,
     }
     given = {k: v for k, v in given.items() if v is not None}
     if args.suite:
@@ -142,6 +148,7 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig:
         data=args.data,
         suite_options=_suite_options(suite, extra),
         judge_model=args.judge_model,
+        judge_prompts=args.judge_prompts,
         **_runtime(args),
     )
 

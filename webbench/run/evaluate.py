@@ -46,6 +46,9 @@ class EvalConfig:
     llm_cache_mode: str = "rw"
     judge_model: str | None = None
     judge_base_url: str | None = None
+    judge_prompts: str | None = None
+    #: SHA-256 of the ``judge_prompts`` file, set when the run is prepared; a resume checks it.
+    judge_prompts_sha256: str | None = None
 
 
 #: Fields a resumed run takes from its manifest; giving another value is an error.
@@ -60,6 +63,7 @@ RUN_DEFINING = (
     "data",
     "suite_options",
     "judge_model",
+    "judge_prompts",
 )
 
 
@@ -131,15 +135,29 @@ def config_from_manifest(
 
 
 def llm_settings(config: EvalConfig) -> dict[str, Any]:
-    """Return the run's LLM settings as the dict agents and envs receive (validated)."""
+    """Return the run's LLM settings as the dict agents and envs receive (validated).
+
+    The ``--judge-prompts`` file is read and checked here; when the config records its
+    SHA-256 (a run being resumed), a file that no longer matches is a usage error.
+    """
+    from webbench.agents.llm.errors import LLMConfigError
+    from webbench.agents.llm.judge_prompts import load_prompts_file
     from webbench.agents.llm.settings import LLMSettings
 
+    texts, sha256 = load_prompts_file(config.judge_prompts) if config.judge_prompts else (None, None)
+    if config.judge_prompts_sha256 not in (None, sha256):
+        raise LLMConfigError(
+            f"--judge-prompts {config.judge_prompts}: the file changed since the run started "
+            f"(sha256 {sha256}, the run's {config.judge_prompts_sha256})"
+        )
     return LLMSettings.from_dict(
         {
             "cache": config.llm_cache,
             "cache_mode": config.llm_cache_mode,
             "judge_model": config.judge_model,
             "judge_base_url": config.judge_base_url,
+            "judge_prompts": texts,
+            "judge_prompts_sha256": sha256,
         }
     ).to_dict()
 
@@ -204,6 +222,7 @@ def prepare(
     tasks = load_selected_tasks(suite, config)
     if config.episodes < 1:
         raise SuiteError("--episodes must be at least 1")
+    config = replace(config, judge_prompts_sha256=llm_settings(config)["judge_prompts_sha256"])
     check_agent(config)
     if suite.live:
         check_browser()

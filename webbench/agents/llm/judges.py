@@ -1,17 +1,19 @@
-"""LLM judges with the official benchmarks' prompts and verdict rules, through :class:`LLMClient`.
+"""LLM judges with the official benchmarks' inputs, parameters and verdict rules, through :class:`LLMClient`.
 
-* WebArena ``fuzzy_match`` and ``ua_match`` (unachievable tasks): prompts, parameters and
+* WebArena ``fuzzy_match`` and ``ua_match`` (unachievable tasks): inputs, parameters and
   verdict rules of web-arena-x/webarena ``evaluation_harness/helper_functions.py``
   (``llm_fuzzy_match``, ``llm_ua_match``) and ``evaluators.py`` (``StringEvaluator``).
   Official judge model ``gpt-4-1106-preview``, temperature 0, max_tokens 768, top_p 1.
-* WebVoyager's screenshot judge: prompt and verdict rule of MinorJerry/WebVoyager
+* WebVoyager's screenshot judge: inputs and verdict rule of MinorJerry/WebVoyager
   ``evaluation/auto_eval.py`` (``auto_eval_by_gpt4v``); max_tokens 1000, seed 42,
   temperature 0; ``evaluation/run_eval.sh`` attaches the last 15 screenshots.
 
-The prompt texts are copied verbatim (typos included) because the judges' agreement
-with humans was measured with exactly these words. Where the official code asserts
-on a reply with no verdict (and so crashes the task), a :class:`Judgement` is
-*undecided*: recorded with its reply and scored 0 (BENCHMARKS.md sections 3 and 4).
+The prompt texts are webbench's own wording (:mod:`webbench.agents.llm.judge_prompts`);
+the official wording, with which the published numbers were obtained, can be given
+with ``--judge-prompts`` and is then sent exactly. Each judgement records which prompt
+set it used. Where the official code asserts on a reply with no verdict (and so
+crashes the task), a :class:`Judgement` is *undecided*: recorded with its reply and
+scored 0 (BENCHMARKS.md sections 3 and 4).
 
 How a suite uses them::
 
@@ -27,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from webbench.agents.llm.client import LLMClient, image_part, message, text_part
+from webbench.agents.llm.judge_prompts import WEBBENCH_PROMPTS, JudgePrompts, judge_prompts
 from webbench.agents.llm.settings import LLMSettings, shared_cache
 from webbench.metrics.strings import clean_answer
 from webbench.run.episode import add_usage
@@ -38,39 +41,40 @@ WEBVOYAGER_PARAMS = {"max_tokens": 1000, "seed": 42, "temperature": 0}
 #: ``--max_attached_imgs`` in WebVoyager's evaluation/run_eval.sh (auto_eval.py's own default is 1).
 WEBVOYAGER_SCREENSHOTS = 15
 
-_HELPFUL = "You are a helpful assistant"
-
-# Verbatim from web-arena-x/webarena evaluation_harness/helper_functions.py (Apache-2.0).
-_FUZZY_PROMPT = "(official prompt text removed from history)"
-_UA_PROMPT = "(official prompt text removed from history)"
-
-# Verbatim from MinorJerry/WebVoyager evaluation/auto_eval.py (MIT, Copyright (c) Tencent Holdings Ltd.).
-WEBVOYAGER_SYSTEM_PROMPT = "(official prompt text removed from history)"  # noqa: E501
-_WEBVOYAGER_USER = "TASK: <task>\nResult Response: <answer>\n<num> screenshots at the end: "
+#: The system message of WebArena's judges (official, kept so that ``--judge-prompts`` reproduces them).
+WEBARENA_SYSTEM = "You are a helpful assistant"
+#: The text after WebVoyager's screenshots (official, kept for the same reason).
+WEBVOYAGER_CLOSING = "Your verdict:\n"
 
 
 # -- prompts (pure) ----------------------------------------------------------------------------
-def fuzzy_match_messages(pred: str, reference: str, question: str) -> list[dict[str, Any]]:
-    """Return WebArena's ``llm_fuzzy_match`` request messages."""
-    text = _FUZZY_PROMPT.format(question=question, reference=reference, pred=pred)
-    return [message("system", _HELPFUL), message("user", text)]
+def fuzzy_match_messages(
+    pred: str, reference: str, question: str, prompts: JudgePrompts = WEBBENCH_PROMPTS
+) -> list[dict[str, Any]]:
+    """Return the request messages of WebArena's ``llm_fuzzy_match``: system, then the filled template."""
+    text = prompts.render("fuzzy_match", question=question, reference=reference, pred=pred)
+    return [message("system", WEBARENA_SYSTEM), message("user", text)]
 
 
-def ua_match_messages(pred: str, reference: str, question: str) -> list[dict[str, Any]]:
-    """Return WebArena's ``llm_ua_match`` request messages (reference = the task's ``string_note``)."""
-    text = _UA_PROMPT.format(question=question, reference=reference, pred=pred)
-    return [message("system", _HELPFUL), message("user", text)]
+def ua_match_messages(
+    pred: str, reference: str, question: str, prompts: JudgePrompts = WEBBENCH_PROMPTS
+) -> list[dict[str, Any]]:
+    """Return the request messages of WebArena's ``llm_ua_match`` (reference = the task's ``string_note``)."""
+    text = prompts.render("ua_match", question=question, reference=reference, pred=pred)
+    return [message("system", WEBARENA_SYSTEM), message("user", text)]
 
 
-def webvoyager_messages(task: str, answer: str, screenshots: list[bytes], k: int) -> list[dict[str, Any]]:
+def webvoyager_messages(
+    task: str, answer: str, screenshots: list[bytes], k: int, prompts: JudgePrompts = WEBBENCH_PROMPTS
+) -> list[dict[str, Any]]:
     """Return WebVoyager's auto-evaluation messages: the last ``k`` screenshots between two texts.
 
-    As in the official code, the prompt says ``k`` screenshots even when fewer exist.
+    As in the official code, the intro gives ``k`` as the count even when fewer screenshots exist.
     """
-    intro = _WEBVOYAGER_USER.replace("<task>", task).replace("<answer>", answer).replace("<num>", str(k))
+    intro = prompts.render("webvoyager_user", task=task, answer=answer, k=str(k))
     shots = screenshots[-k:] if k > 0 else []
-    content = [text_part(intro), *(image_part(png) for png in shots), text_part("Your verdict:\n")]
-    return [message("system", WEBVOYAGER_SYSTEM_PROMPT), {"role": "user", "content": content}]
+    content = [text_part(intro), *(image_part(png) for png in shots), text_part(WEBVOYAGER_CLOSING)]
+    return [message("system", prompts.render("webvoyager_system")), {"role": "user", "content": content}]
 
 
 # -- verdicts (pure) ---------------------------------------------------------------------------
@@ -99,7 +103,8 @@ def webvoyager_verdict(reply: str) -> float | None:
 
 @dataclass(frozen=True)
 class Judgement:
-    """One judge decision: the score (undecided scores 0), the verdict, and the raw reply."""
+    """One judge decision: the score (undecided scores 0), the verdict, the raw reply, and
+    ``prompts``: the prompt set asked (``webbench``, or the SHA-256 of the ``--judge-prompts`` file)."""
 
     judge: str
     score: float
@@ -109,6 +114,7 @@ class Judgement:
     note: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
     cached: bool = False
+    prompts: str = WEBBENCH_PROMPTS.name
 
     def record(self) -> dict[str, Any]:
         """Return the JSON-able form kept in the episode record."""
@@ -124,10 +130,16 @@ def judgements_usage(judgements: list[Judgement]) -> dict[str, Any]:
 
 
 class Judge:
-    """The LLM judges, all calling one client (``--judge-model``, ``--judge-base-url``)."""
+    """The LLM judges, all calling one client (``--judge-model``, ``--judge-base-url``) with one
+    prompt set (``--judge-prompts``, else webbench's wording)."""
 
-    def __init__(self, client: LLMClient) -> None:
+    def __init__(self, client: LLMClient, prompts: JudgePrompts = WEBBENCH_PROMPTS) -> None:
         self.client = client
+        self.prompts = prompts
+
+    def _decided(self, name: str, score: float, note: str) -> Judgement:
+        """Return a judgement made without a call (the official code decides these cases itself)."""
+        return Judgement(name, score, True, note=note, prompts=self.prompts.name)
 
     def _ask(self, name: str, messages: list[dict[str, Any]], params: dict[str, Any], rule: Any) -> Judgement:
         completion = self.client.complete(messages, **params)
@@ -141,6 +153,7 @@ class Judge:
             note=None if score is not None else "undecided: the reply holds no verdict; scored 0",
             usage=completion.usage(),
             cached=completion.cached,
+            prompts=self.prompts.name,
         )
 
     def fuzzy_match(self, pred: str, reference: str, question: str) -> Judgement:
@@ -149,15 +162,14 @@ class Judge:
         An empty ``pred`` is decided without a call (1 if the reference is empty too), as officially.
         """
         if len(pred) == 0:
-            return Judgement("fuzzy_match", 1.0 if len(reference) == 0 else 0.0, True, note="empty answer")
-        messages = fuzzy_match_messages(pred, reference, question)
+            return self._decided("fuzzy_match", 1.0 if len(reference) == 0 else 0.0, "empty answer")
+        messages = fuzzy_match_messages(pred, reference, question, self.prompts)
         return self._ask("fuzzy_match", messages, WEBARENA_PARAMS, fuzzy_match_verdict)
 
     def ua_match(self, pred: str, reference: str, question: str) -> Judgement:
         """Return WebArena's ``ua_match``: does the agent's reason ``pred`` match ``string_note``?"""
-        return self._ask(
-            "ua_match", ua_match_messages(pred, reference, question), WEBARENA_PARAMS, ua_match_verdict
-        )
+        messages = ua_match_messages(pred, reference, question, self.prompts)
+        return self._ask("ua_match", messages, WEBARENA_PARAMS, ua_match_verdict)
 
     def webvoyager(
         self, task: str, answer: str | None, screenshots: list[bytes], k: int = WEBVOYAGER_SCREENSHOTS
@@ -167,8 +179,8 @@ class Judge:
         No answer scores 0 without a call, as in the official script.
         """
         if answer is None:
-            return Judgement("webvoyager", 0.0, True, note="no answer")
-        messages = webvoyager_messages(task, answer, screenshots, k)
+            return self._decided("webvoyager", 0.0, "no answer")
+        messages = webvoyager_messages(task, answer, screenshots, k, self.prompts)
         return self._ask("webvoyager", messages, WEBVOYAGER_PARAMS, webvoyager_verdict)
 
     def close(self) -> None:
@@ -204,7 +216,8 @@ def webarena_fuzzy_match(
 def make_judge(llm: dict[str, Any] | None, default_model: str, **client_args: Any) -> Judge:
     """Return a Judge for the run's LLM settings (``EnvConfig.llm``).
 
-    Its model is ``--judge-model``, else ``default_model`` (the benchmark's official judge).
+    Its model is ``--judge-model``, else ``default_model`` (the benchmark's official judge);
+    its prompts those of ``--judge-prompts`` over webbench's wording.
     """
     settings = LLMSettings.from_dict(llm)
     client = LLMClient(
@@ -213,4 +226,4 @@ def make_judge(llm: dict[str, Any] | None, default_model: str, **client_args: An
         cache=shared_cache(settings),
         **client_args,
     )
-    return Judge(client)
+    return Judge(client, judge_prompts(settings.judge_prompts, settings.judge_prompts_sha256))

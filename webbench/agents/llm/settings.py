@@ -15,16 +15,24 @@ from typing import Any
 
 from webbench.agents.llm.cache import CACHE_MODES, ResponseCache, open_cache
 from webbench.agents.llm.errors import LLMConfigError
+from webbench.agents.llm.judge_prompts import check_texts
 
 
 @dataclass(frozen=True)
 class LLMSettings:
-    """The response cache (path and mode) and the judge's model and endpoint."""
+    """The response cache (path and mode), the judge's model and endpoint, and its prompts.
+
+    ``judge_prompts`` holds the templates of a ``--judge-prompts`` file (the texts
+    themselves, so that every worker uses what was checked when the run was
+    prepared) and ``judge_prompts_sha256`` that file's SHA-256.
+    """
 
     cache: str | None = None
     cache_mode: str = "rw"
     judge_model: str | None = None
     judge_base_url: str | None = None
+    judge_prompts: dict[str, str] | None = None
+    judge_prompts_sha256: str | None = None
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> LLMSettings:
@@ -38,6 +46,8 @@ class LLMSettings:
             raise LLMConfigError(
                 f"--llm-cache-mode {settings.cache_mode!r}: expected one of {', '.join(CACHE_MODES)}"
             )
+        if settings.judge_prompts is not None:
+            check_texts(settings.judge_prompts, "llm_settings judge_prompts")
         return settings
 
     def to_dict(self) -> dict[str, Any]:
