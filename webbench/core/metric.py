@@ -37,17 +37,31 @@ class MetricSpec:
         if self.aggregation == "ratio" and not (self.numerator and self.denominator):
             raise ValueError(f"ratio metric {self.name} needs a numerator and a denominator")
 
-    def aggregate(self, episodes: Iterable[Mapping[str, float]]) -> float | None:
-        """Return the run-level value over the episodes' metric dicts, or None if undefined."""
+    def totals(self, episodes: Iterable[Mapping[str, float]]) -> tuple[float, float]:
+        """Return (numerator, denominator) over the episodes' metric dicts; the value is their ratio.
+
+        ``ratio``: sums of the declared numerator and denominator (episodes without the
+        denominator are skipped). ``mean``: sum of the values and number of episodes that
+        have one. Totals of disjoint sets of episodes add up, which is what lets a value be
+        recomputed over any subset of tasks (paired tests, bootstrap resamples).
+        """
+        num = den = 0.0
         if self.aggregation == "ratio":
-            num = den = 0.0
             for metrics in episodes:
                 if self.denominator in metrics:
                     num += float(metrics.get(self.numerator, 0.0))
                     den += float(metrics[self.denominator])
-            return num / den if den else None
-        values = [float(m[self.name]) for m in episodes if m.get(self.name) is not None]
-        return sum(values) / len(values) if values else None
+            return num, den
+        for metrics in episodes:
+            if metrics.get(self.name) is not None:
+                num += float(metrics[self.name])
+                den += 1.0
+        return num, den
+
+    def aggregate(self, episodes: Iterable[Mapping[str, float]]) -> float | None:
+        """Return the run-level value over the episodes' metric dicts, or None if undefined."""
+        num, den = self.totals(episodes)
+        return num / den if den else None
 
     def by_group(self, records: Iterable[Mapping[str, Any]]) -> dict[str, float | None]:
         """Return the value of each group of episode records (one group "" without ``group_by``)."""

@@ -1,11 +1,14 @@
-"""Rich tables for the terminal: the summary of a run."""
+"""Rich tables for the terminal: the summary of a run, and the comparison of two runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from webbench.report.compare import SuiteComparison
 
 
 def _fmt(value: Any) -> str:
@@ -53,3 +56,50 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
     console = console or Console()
     for table in summary_tables(summary):
         console.print(table)
+
+
+def comparison_tables(comparisons: list[SuiteComparison], base_label: str, cand_label: str) -> list[Table]:
+    """Return one table per suite of a paired comparison: values, change, interval, test, flipped tasks."""
+    from webbench.report.gate import fmt_delta, fmt_p, fmt_value
+
+    tables = []
+    for comp in comparisons:
+        table = Table(
+            title=f"{comp.suite}: {base_label} (baseline) vs {cand_label} (candidate), "
+            f"{len(comp.shared)} shared tasks",
+            title_justify="left",
+            caption=_flip_caption(comp),
+            caption_justify="left",
+        )
+        for column in ("metric", "baseline", "candidate", "change", "95% interval", "test (two-sided)"):
+            table.add_column(column, justify="left" if column in ("metric", "test (two-sided)") else "right")
+        for m in comp.metrics:
+            colour = "green" if (m.drop or 0) < 0 else "red" if (m.drop or 0) > 0 else ""
+            change = fmt_delta(m.metric, m.delta)
+            table.add_row(
+                m.metric,
+                fmt_value(m.metric, m.base),
+                fmt_value(m.metric, m.cand),
+                f"[{colour}]{change}[/{colour}]" if colour else change,
+                f"{fmt_delta(m.metric, m.low)} to {fmt_delta(m.metric, m.high)}",
+                f"{m.test} {fmt_p(m.p_two_sided)}",
+            )
+        tables.append(table)
+    return tables
+
+
+def _flip_caption(comp: SuiteComparison, limit: int = 20) -> str:
+    def listed(tasks: list[str]) -> str:
+        shown = ", ".join(escape(t) for t in tasks[:limit])
+        return shown + (f" ... (+{len(tasks) - limit})" if len(tasks) > limit else "") if tasks else "none"
+
+    lines = [
+        f"success -> failure ({len(comp.broken)}): {listed(comp.broken)}",
+        f"failure -> success ({len(comp.fixed)}): {listed(comp.fixed)}",
+    ]
+    if comp.base_only_tasks or comp.cand_only_tasks:
+        lines.append(
+            f"not compared: {len(comp.base_only_tasks)} task(s) only in the baseline, "
+            f"{len(comp.cand_only_tasks)} only in the candidate"
+        )
+    return "\n".join(lines)
