@@ -143,3 +143,13 @@ def test_env_broken_only_when_the_env_failed(tmp_path) -> None:
     assert runner.env_broken
     runner, rec = _run(CountdownEnv(), ScriptAgent([ValueError("agent bug")]), tmp_path)
     assert rec["status"] == "agent_error" and not runner.env_broken
+
+
+def test_agent_calls_share_one_thread_until_a_timeout() -> None:
+    import threading
+
+    first = call_agent(threading.get_ident, 5)
+    assert call_agent(threading.get_ident, 5) == first != threading.get_ident()
+    with pytest.raises(AgentTimeout):
+        call_agent(lambda: time.sleep(2), 0.1)
+    assert call_agent(threading.get_ident, 5) != first

@@ -1,6 +1,6 @@
 """Running one episode: the agent/env loop with its step limit and time-outs.
 
-The agent's ``act`` runs in a helper thread so that an agent that never returns
+The agent's ``act`` runs on a helper thread so that an agent that never returns
 cannot stall the run: after ``step_timeout`` seconds the episode ends with status
 ``timeout`` and the worker that ran it is replaced (the stuck thread dies with it).
 """
@@ -8,6 +8,7 @@ cannot stall the run: after ``step_timeout`` seconds the episode ends with statu
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 import traceback
@@ -45,25 +46,42 @@ class AgentFailure(Exception):
         self.cause = cause
 
 
+class _AgentThread:
+    """One long-lived daemon thread that runs agent calls (a thread per call costs ms)."""
+
+    def __init__(self) -> None:
+        self.requests: queue.SimpleQueue[Callable[[], Any]] = queue.SimpleQueue()
+        self.results: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="webbench-agent", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            fn = self.requests.get()
+            try:
+                self.results.put({"value": fn()})
+            except BaseException as exc:  # noqa: BLE001 - everything the agent raises is reported
+                self.results.put({"error": exc, "trace": traceback.format_exc()})
+
+
+_agent_thread: _AgentThread | None = None
+
+
 def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
-    """Return ``fn()``, run in a daemon thread; AgentTimeout after ``timeout`` seconds.
+    """Return ``fn()``, run on the agent thread; AgentTimeout after ``timeout`` seconds.
 
-    Exceptions raised by ``fn`` come back as AgentFailure with their traceback.
+    Exceptions raised by ``fn`` come back as AgentFailure with their traceback. After
+    a time-out the stuck thread is abandoned and the next call starts a new one.
     """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - everything the agent raises is reported
-            box["error"] = exc
-            box["trace"] = traceback.format_exc()
-
-    thread = threading.Thread(target=target, name="webbench-agent", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise AgentTimeout(f"the agent did not answer within {timeout:g} s")
+    global _agent_thread
+    if _agent_thread is None:
+        _agent_thread = _AgentThread()
+    worker = _agent_thread
+    worker.requests.put(fn)
+    try:
+        box = worker.results.get(timeout=timeout)
+    except queue.Empty:
+        _agent_thread = None
+        raise AgentTimeout(f"the agent did not answer within {timeout:g} s") from None
     if "error" in box:
         exc = box["error"]
         raise AgentFailure(f"{type(exc).__name__}: {exc}", box["trace"], exc)
