@@ -31,7 +31,7 @@ def wall(cmd: list[str]) -> float:
 
 def eval_cmd(split: str, out: str, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "webbench.cli", "eval", "--suite", "autowebbench", "--split", split,
+        sys.executable, "-m", "webbench", "eval", "--suite", "autowebbench", "--split", split,
         "--agent", "oracle", "--data", str(DATA), "--out", out, "--workers", str(workers),
     ]  # fmt: skip
 

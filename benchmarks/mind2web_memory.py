@@ -104,7 +104,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as out:
             cmd = [
-                sys.executable, "-m", "webbench.cli", "eval", "--suite", "mind2web", "--agent", "oracle",
+                sys.executable, "-m", "webbench", "eval", "--suite", "mind2web", "--agent", "oracle",
                 "--data", str(path), "--out", out, "--run-id", "bench",
             ]  # fmt: skip
             started = time.perf_counter()
