@@ -335,3 +335,22 @@ def test_same_numbers_as_the_official_package(tmp_path: Path, monkeypatch, split
         assert ours[conditional_name] == (None if conditional is None else pytest.approx(conditional)), name
         compared += 1
     assert compared >= 8
+
+
+def test_data_source_pulls_what_the_suite_reads_and_no_screenshots() -> None:
+    from webbench.core.suite import get_suite
+
+    (source,) = get_suite("weblinx").data_sources()
+    hub = source.hub
+    assert hub is not None and hub.repo_id == "McGill-NLP/WebLINX-full"
+    wanted = [
+        "splits.json",
+        "demonstrations/abc/replay.json",
+        "demonstrations/abc/form.json",
+        "demonstrations/abc/metadata.json",
+        "demonstrations/abc/pages/page-1-0.html",
+        "demonstrations/abc/bboxes/bboxes-1.json",
+    ]
+    assert all(hub.wants(path) for path in wanted)
+    assert not hub.wants("demonstrations/abc/screenshots/screenshot-1-0.png")
+    assert not hub.wants("candidates/test_iid.jsonl")

@@ -22,6 +22,7 @@ from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite, SuiteError, SuiteOption
 from webbench.core.types import Observation, Task, Turn
 from webbench.data import data_home
+from webbench.data.sources import DataSource, HubDataset
 from webbench.metrics.weblinx import (
     QUIRKS,
     UNKNOWN,
@@ -229,6 +230,17 @@ class WeblinxEnv(ReplayEnv):
         }
 
 
+#: The hub files the suite reads: splits and each demonstration's replay, form, pages and boxes.
+HUB_PATTERNS = (
+    "splits.json",
+    "demonstrations/*/metadata.json",
+    "demonstrations/*/form.json",
+    "demonstrations/*/replay.json",
+    "demonstrations/*/pages/*",
+    "demonstrations/*/bboxes/*",
+)
+
+
 class WeblinxSuite(Suite):
     """The WebLINX suite: demonstrations of ``splits.json``; ``test_ood`` = the four OOD splits."""
 
@@ -249,6 +261,17 @@ class WeblinxSuite(Suite):
 
     def default_split(self) -> str:
         return "valid"
+
+    def data_sources(self) -> tuple[DataSource, ...]:
+        return (
+            DataSource(
+                "weblinx",
+                "WebLINX demonstrations (replay, pages, boxes; no screenshots) and splits.json from the hub",
+                "CC BY-NC-SA 4.0 (research-only terms)",
+                hub=HubDataset("McGill-NLP/WebLINX-full", patterns=HUB_PATTERNS),
+                note="screenshots are not pulled; the suite does not need them",
+            ),
+        )
 
     def load_tasks(self, split: str | None, data: Path | None) -> list[Task]:
         _require_extras()
