@@ -162,3 +162,18 @@ def test_report_writes_one_offline_file(tmp_path: Path, two_runs) -> None:
     assert "https://" not in html and "<link" not in html and 'src="http' not in html
     assert "Furuta et al." in html  # published reference rows with their citation
     assert 'href="#ep-0"' in html and "pass@3" in html
+
+
+def test_published_numbers_name_metrics_the_suites_report() -> None:
+    import json
+
+    from conftest import ROOT
+
+    from webbench.core.suite import get_suite, suite_names
+
+    entries = json.loads((ROOT / "leaderboards" / "published.json").read_text())["entries"]
+    for entry in entries:
+        if entry["suite"] not in suite_names():
+            continue
+        known = {m.name for m in get_suite(entry["suite"]).metrics} | {"success_rate"}
+        assert set(entry["metrics"]) <= known, (entry["suite"], entry["model"], set(entry["metrics"]) - known)
