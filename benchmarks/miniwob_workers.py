@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--n1", type=int, default=2)
-    parser.add_argument("--n2", type=int, default=14)
+    parser.add_argument("--n2", type=int, default=40)
     args = parser.parse_args()
     n_tasks = len(TASKS.split(","))
     extra = n_tasks * (args.n2 - args.n1)
