@@ -42,3 +42,20 @@ def test_same_seed_same_episode_as_the_raw_package(monkeypatch) -> None:
                 raw_env.close()
     finally:
         env.close()
+
+
+def test_history_and_errors_follow_the_steps() -> None:
+    suite = get_suite("miniwob")
+    task = next(t for t in suite.load_tasks(None, None) if t.id == "login-user")
+    env = suite.make_env(EnvConfig())
+    try:
+        obs, _ = env.reset(seed=5, options={"task": task})
+        assert obs.history == [] and obs.step == 0
+        obs, *_ = env.step('click("999")')
+        assert obs.history == ['click("999")'] and obs.step == 1 and "no element '999'" in obs.error
+        obs, *_ = env.step("noop()")
+        assert obs.history == ['click("999")', "noop()"] and obs.error is None
+        obs, _ = env.reset(seed=6, options={"task": task})
+        assert obs.history == []
+    finally:
+        env.close()

@@ -167,7 +167,9 @@ class MiniWoBEnv(WebEnv):
             driver.quit()
 
     # -- observations -----------------------------------------------------------------
-    def _observe(self, raw: dict[str, Any], step: int, error: str | None = None) -> Observation:
+    def _observe(
+        self, raw: dict[str, Any], step: int, history: list[str], error: str | None = None
+    ) -> Observation:
         dom = [dict(node) for node in raw.get("dom_elements", ())]
         selects = [node["ref"] for node in dom if node["tag"] == "select"]
         if selects and self._inner is not None:
@@ -184,7 +186,7 @@ class MiniWoBEnv(WebEnv):
             text=listing,
             elements=elements,
             screenshot=_png(screenshot) if self.config.screenshots and screenshot is not None else None,
-            history=list(self._obs.history) if self._obs is not None and step else [],
+            history=history,
             error=error,
             step=step,
             extra={"fields": [list(f) for f in raw.get("fields", ())]},
@@ -195,9 +197,8 @@ class MiniWoBEnv(WebEnv):
         if task.id != self._subdomain or self._inner is None:
             self._load(task.id)
         raw, info = self._inner.reset(seed=seed, options={"record_screenshots": self.config.screenshots})
-        self._obs = None
         self._last_metadata = {}
-        self._obs = self._observe(raw, 0)
+        self._obs = self._observe(raw, 0, [])
         return self._obs, {"fields": raw.get("fields")}
 
     # -- actions ------------------------------------------------------------------------
@@ -272,8 +273,7 @@ class MiniWoBEnv(WebEnv):
                 goal=self._obs.goal if self._obs else "", step=step, history=history, error=error
             )
             return obs, float(reward), True, False, self._final(info)
-        self._obs = self._observe(raw, step, error)
-        self._obs.history = history
+        self._obs = self._observe(raw, step, history, error)
         return self._obs, float(reward), False, False, {}
 
     def act(self, action: Action) -> StepResult:
