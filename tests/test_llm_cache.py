@@ -97,7 +97,7 @@ def test_run_settings_reach_agents_that_ask_and_resume_may_change_the_cache():
     from webbench.run.store import RunStoreError
 
     config = EvalConfig(suite="miniwob", agent="llm", agent_args={"model": "m"}, llm_cache="a.sqlite")
-    assert agent_kwargs(config)["llm_settings"] == llm_settings(config)
+    assert agent_kwargs(config, llm_settings(config))["llm_settings"] == llm_settings(config)
     assert llm_settings(config) == {
         "cache": "a.sqlite",
         "cache_mode": "rw",
@@ -106,7 +106,8 @@ def test_run_settings_reach_agents_that_ask_and_resume_may_change_the_cache():
         "judge_prompts": None,
         "judge_prompts_sha256": None,
     }
-    assert "llm_settings" not in agent_kwargs(EvalConfig(suite="miniwob", agent="random"))
+    random_config = EvalConfig(suite="miniwob", agent="random")
+    assert "llm_settings" not in agent_kwargs(random_config, llm_settings(random_config))
     manifest = {"config": {**config.__dict__, "judge_model": "j1"}}
     resumed = config_from_manifest(manifest, {}, {"llm_cache": "b.sqlite", "llm_cache_mode": "replay"})
     assert (resumed.llm_cache, resumed.llm_cache_mode, resumed.judge_model) == ("b.sqlite", "replay", "j1")

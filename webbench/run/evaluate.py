@@ -162,18 +162,19 @@ def llm_settings(config: EvalConfig) -> dict[str, Any]:
     ).to_dict()
 
 
-def agent_kwargs(config: EvalConfig) -> dict[str, Any]:
-    """Return the agent's constructor kwargs: ``--agent-arg`` values, plus ``llm_settings`` for
-    agents that declare ``uses_llm_settings = True``."""
+def agent_kwargs(config: EvalConfig, llm: dict[str, Any]) -> dict[str, Any]:
+    """Return the agent's constructor kwargs: ``--agent-arg`` values, plus ``llm_settings``
+    (the run's ``llm_settings(config)``, passed in as ``llm``) for agents that declare
+    ``uses_llm_settings = True``."""
     kwargs = dict(config.agent_args)
     if getattr(load_agent_class(config.agent), "uses_llm_settings", False):
-        kwargs["llm_settings"] = llm_settings(config)
+        kwargs["llm_settings"] = llm
     return kwargs
 
 
-def check_agent(config: EvalConfig) -> None:
+def check_agent(config: EvalConfig, llm: dict[str, Any]) -> None:
     """Build and close the agent once, so that a bad spec or argument fails before any episode."""
-    close_agent(make_agent(config.agent, agent_kwargs(config)))
+    close_agent(make_agent(config.agent, agent_kwargs(config, llm)))
 
 
 def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
@@ -222,8 +223,9 @@ def prepare(
     tasks = load_selected_tasks(suite, config)
     if config.episodes < 1:
         raise SuiteError("--episodes must be at least 1")
-    config = replace(config, judge_prompts_sha256=llm_settings(config)["judge_prompts_sha256"])
-    check_agent(config)
+    llm = llm_settings(config)
+    config = replace(config, judge_prompts_sha256=llm["judge_prompts_sha256"])
+    check_agent(config, llm)
     if suite.live:
         check_browser()
     if store is None:
@@ -238,14 +240,15 @@ def prepare(
         screenshots=config.screenshots,
         options=dict(config.suite_options),
         reveal_gold=bool(getattr(load_agent_class(config.agent), "uses_gold", False)),
-        llm=llm_settings(config),
+        llm=llm,
     )
     limits = Limits(
         max_steps=config.max_steps or suite.default_max_steps,
         step_timeout=config.step_timeout,
         episode_timeout=config.episode_timeout,
     )
-    spec = WorkerSpec(suite.name, env_config, config.agent, agent_kwargs(config), limits, store.trajectories)
+    kwargs = agent_kwargs(config, llm)
+    spec = WorkerSpec(suite.name, env_config, config.agent, kwargs, limits, store.trajectories)
     return PreparedRun(store, suite, config, jobs, len(tasks) * config.episodes, spec)
 
 
