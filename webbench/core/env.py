@@ -38,7 +38,7 @@ class EnvConfig:
     #: for agents that declare ``uses_gold = True`` (the ``oracle`` sanity check).
     reveal_gold: bool = False
     #: Run-wide LLM settings (``--llm-cache``, ``--llm-cache-mode``, ``--judge-model``,
-    #: ``--judge-base-url``) for suites that call an LLM judge; see ``webbench.agents.llm.judges``.
+    #: ``--judge-base-url``) for suites that call an LLM judge; see ``webbench.llm.judges``.
     llm: dict[str, Any] = field(default_factory=dict)
 
 

@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from webbench.core.action import ACTIONS
 from webbench.core.env import EnvConfig, WebEnv
 from webbench.core.errors import UsageError
 from webbench.core.metric import MetricSpec
@@ -50,6 +51,9 @@ class Suite(ABC):
     default_max_steps: int = 30
     #: True when episodes run a real browser (live envs).
     live: bool = False
+    #: The canonical actions the suite's env accepts (agents that declare
+    #: ``uses_suite_actions = True`` receive them as ``suite_actions``).
+    actions: tuple[str, ...] = tuple(ACTIONS)
 
     def splits(self) -> list[str]:
         """Return the split names this suite accepts (empty: it has no splits)."""

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from webbench.core.agent import Agent, ServiceError, reset_agent
 from webbench.core.env import WebEnv
 from webbench.core.types import Observation, Task
+from webbench.core.usage import add_usage
 
 T = TypeVar("T")
 
@@ -86,19 +87,6 @@ def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
         exc = box["error"]
         raise AgentFailure(f"{type(exc).__name__}: {exc}", box["trace"], exc)
     return box["value"]
-
-
-def add_usage(total: dict[str, Any], usage: dict[str, Any] | None) -> None:
-    """Add one call's or step's token usage and cost into ``total`` (cost None = unknown)."""
-    if not usage:
-        return
-    for key in ("input_tokens", "output_tokens"):
-        total[key] = total.get(key, 0) + int(usage.get(key) or 0)
-    cost = usage.get("cost_usd")
-    if "cost_usd" not in total:
-        total["cost_usd"] = cost
-    elif total["cost_usd"] is not None:
-        total["cost_usd"] = None if cost is None else total["cost_usd"] + cost
 
 
 def safe_name(text: str) -> str:

@@ -140,9 +140,9 @@ def llm_settings(config: EvalConfig) -> dict[str, Any]:
     The ``--judge-prompts`` file is read and checked here; when the config records its
     SHA-256 (a run being resumed), a file that no longer matches is a usage error.
     """
-    from webbench.agents.llm.errors import LLMConfigError
-    from webbench.agents.llm.judge_prompts import load_prompts_file
-    from webbench.agents.llm.settings import LLMSettings
+    from webbench.llm.errors import LLMConfigError
+    from webbench.llm.judge_prompts import load_prompts_file
+    from webbench.llm.settings import LLMSettings
 
     texts, sha256 = load_prompts_file(config.judge_prompts) if config.judge_prompts else (None, None)
     if config.judge_prompts_sha256 not in (None, sha256):
@@ -165,10 +165,14 @@ def llm_settings(config: EvalConfig) -> dict[str, Any]:
 def agent_kwargs(config: EvalConfig, llm: dict[str, Any]) -> dict[str, Any]:
     """Return the agent's constructor kwargs: ``--agent-arg`` values, plus ``llm_settings``
     (the run's ``llm_settings(config)``, passed in as ``llm``) for agents that declare
-    ``uses_llm_settings = True``."""
+    ``uses_llm_settings = True``, and ``suite_actions`` (the names of the canonical actions
+    the suite accepts, ``Suite.actions``) for agents that declare ``uses_suite_actions = True``."""
     kwargs = dict(config.agent_args)
-    if getattr(load_agent_class(config.agent), "uses_llm_settings", False):
+    agent_class = load_agent_class(config.agent)
+    if getattr(agent_class, "uses_llm_settings", False):
         kwargs["llm_settings"] = llm
+    if getattr(agent_class, "uses_suite_actions", False):
+        kwargs["suite_actions"] = list(get_suite(config.suite).actions)
     return kwargs
 
 
