@@ -23,7 +23,7 @@ from webbench.core.types import Task
 from webbench.data.sources import DataSource
 
 #: Folder of the project-written task sets (named subsets), one folder per suite.
-TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
+TASKS_DIR = Path(__file__).resolve().parents[1] / "tasks"
 
 
 class SuiteError(UsageError):
@@ -73,7 +73,7 @@ class Suite(ABC):
         """Return a new env for this suite."""
 
     def subsets(self) -> dict[str, list[str]]:
-        """Return the named task subsets: ``tasks/<suite>/<name>.txt``, one task id a line."""
+        """Return the named task subsets: ``webbench/tasks/<suite>/<name>.txt``, one id a line."""
         folder = TASKS_DIR / self.name
         if not folder.is_dir():
             return {}
