@@ -28,7 +28,7 @@ StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
 
 @dataclass(frozen=True)
 class EnvConfig:
-    """What a suite needs to build its env: data location, split, screenshots, suite options, LLM settings."""
+    """What a suite needs to build its env: data, split, screenshots, options, LLM settings, services."""
 
     data: Path | None = None
     split: str | None = None
@@ -40,6 +40,10 @@ class EnvConfig:
     #: Run-wide LLM settings (``--llm-cache``, ``--llm-cache-mode``, ``--judge-model``,
     #: ``--judge-base-url``) for suites that call an LLM judge; see ``webbench.llm.judges``.
     llm: dict[str, Any] = field(default_factory=dict)
+    #: What ``Suite.services`` yielded for the run (e.g. site base URLs), the same in every worker.
+    services: dict[str, Any] = field(default_factory=dict)
+    #: The worker's slot, 0 .. workers-1, so that a worker can own its own site instance.
+    slot: int = 0
 
 
 class WebEnv(gymnasium.Env):

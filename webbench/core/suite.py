@@ -7,9 +7,11 @@ packages can add suites through the ``webbench.suites`` entry-point group.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -49,8 +51,10 @@ class Suite(ABC):
     options: tuple[SuiteOption, ...] = ()
     #: The step limit of the benchmark's reference runner.
     default_max_steps: int = 30
-    #: True when episodes run a real browser (live envs).
-    live: bool = False
+    #: ``live`` (a real browser; the agent acts until it answers) or ``replay`` (recorded steps).
+    kind: str = "replay"
+    #: The most workers the suite can use at once (stateful sites); None: no bound.
+    max_workers: int | None = None
     #: The canonical actions the suite's env accepts (agents that declare
     #: ``uses_suite_actions = True`` receive them as ``suite_actions``).
     actions: tuple[str, ...] = tuple(ACTIONS)
@@ -82,6 +86,17 @@ class Suite(ABC):
     def data_sources(self) -> tuple[DataSource, ...]:
         """Return where the suite's official files come from (``webbench data``); none by default."""
         return ()
+
+    def preflight(self, config: EnvConfig) -> list[str]:
+        """Return what this machine lacks for a run (browser, driver, site, data), one line each;
+        an empty list when nothing is missing. ``eval`` refuses to start and ``doctor`` reports."""
+        return []
+
+    @contextlib.contextmanager
+    def services(self, config: EnvConfig) -> Iterator[dict[str, Any]]:
+        """Start or check what every episode of the run needs, once per run; yield what the envs
+        receive as ``EnvConfig.services`` (picklable: base URLs and the like); stop it on exit."""
+        yield {}
 
     def summary_notes(self, config: EnvConfig) -> list[str]:
         """Return remarks the summary must carry for this configuration (e.g. missing ranks)."""

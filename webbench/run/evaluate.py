@@ -191,14 +191,12 @@ def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
     return select_tasks(suite, tasks, config.task_ids, config.subset)
 
 
-def check_browser() -> None:
-    """Raise a usage error (naming what to install) when no Chromium/chromedriver is found."""
-    from webbench.browser.chromium import BrowserNotFound, find_chromium
-
-    try:
-        find_chromium()
-    except BrowserNotFound as exc:
-        raise SuiteError(f"{exc} (see 'webbench doctor')") from exc
+def check_preflight(suite: Suite, config: EnvConfig) -> None:
+    """Raise a usage error naming the first thing the suite lacks on this machine (``Suite.preflight``)."""
+    missing = suite.preflight(config)
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise SuiteError(f"{suite.name}: {missing[0]}{more} (see 'webbench doctor')")
 
 
 @dataclass
@@ -230,8 +228,6 @@ def prepare(
     llm = llm_settings(config)
     config = replace(config, judge_prompts_sha256=llm["judge_prompts_sha256"])
     check_agent(config, llm)
-    if suite.live:
-        check_browser()
     if store is None:
         run_id = run_id or default_run_id(config)
         store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
@@ -246,6 +242,7 @@ def prepare(
         reveal_gold=bool(getattr(load_agent_class(config.agent), "uses_gold", False)),
         llm=llm,
     )
+    check_preflight(suite, env_config)
     limits = Limits(
         max_steps=config.max_steps or suite.default_max_steps,
         step_timeout=config.step_timeout,
