@@ -270,6 +270,9 @@ def write_summary(store: RunStore) -> dict[str, Any]:
 def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run the prepared episodes, appending each record as it finishes; return the summary.
 
+    The suite's ``services`` are entered once around the whole run (their yield reaches every
+    env as ``EnvConfig.services``), and no more workers start than ``Suite.max_workers``.
+
     KeyboardInterrupt propagates after the workers are stopped and the summary of
     the finished episodes is written.
     """
@@ -279,8 +282,12 @@ def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | Non
         if on_record is not None:
             on_record(rec)
 
+    suite, spec = prepared.suite, prepared.spec
+    workers = min(prepared.config.workers, suite.max_workers or prepared.config.workers)
     try:
-        WorkerPool(prepared.spec, prepared.config.workers, record).run(prepared.jobs)
+        with suite.services(spec.env_config) as services:
+            spec = replace(spec, env_config=replace(spec.env_config, services=dict(services)))
+            WorkerPool(spec, workers, record).run(prepared.jobs)
     finally:
         summary = write_summary(prepared.store)
     return summary
