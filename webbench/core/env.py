@@ -54,16 +54,22 @@ class WebEnv(gymnasium.Env):
     def __init__(self, config: EnvConfig) -> None:
         self.config = config
         self.task: Task | None = None
+        #: The episode's artifacts folder (HAR files, traces), owned by the run store; None when
+        #: the harness keeps no artifacts (``reset(options={"task": ..., "artifacts": Path})``).
+        self.artifacts: Path | None = None
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
-        """Start the task ``options["task"]``; return its first observation and info."""
+        """Start the task ``options["task"]`` (artifacts into ``options.get("artifacts")``);
+        return its first observation and info."""
         super().reset(seed=seed)
         task = (options or {}).get("task")
         if not isinstance(task, Task):
             raise ValueError('reset() needs options={"task": Task}')
         self.task = task
+        artifacts = (options or {}).get("artifacts")
+        self.artifacts = Path(artifacts) if artifacts is not None else None
         return self.start(task, seed)
 
     def step(self, action: Action | str) -> StepResult:  # type: ignore[override]
