@@ -3,6 +3,8 @@
 The rules are those of the official ``browser_env/processors.py`` (LIVE-SUITES.md 1.5):
 
 - nodes repeated in ``Accessibility.getFullAXTree`` are kept once (first occurrence);
+  ``InlineTextBox`` nodes are left out: recent Chromium returns them from ``getFullAXTree``, the
+  Chromium of WebArena's runs did not, and its published observations have none;
 - each kept node prints as ``"\\t" * depth + f"[{id}] {role} {name!r}"`` followed by
   ``" name: value"`` for each property except those in ``IGNORED_PROPERTIES``;
 - a node whose name is blank and that has no printed property is skipped when its role is in
@@ -139,7 +141,8 @@ def render_tree(
         raise ValueError(f"pruning must be one of {', '.join(PRUNING_MODES)}, not {pruning!r}")
     unique: dict[str, dict[str, Any]] = {}
     for node in nodes:
-        unique.setdefault(node["nodeId"], node)
+        if node.get("role", {}).get("value") != "InlineTextBox":
+            unique.setdefault(node["nodeId"], node)
     if not unique:
         return "", []
     removed = set()

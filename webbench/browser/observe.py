@@ -14,6 +14,7 @@ navigates during the observation is skipped and named in the notes, never an exc
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -68,7 +69,11 @@ def inject_ids(page: Page, state: PageState, notes: list[str]) -> tuple[float, f
     main = page.main_frame.evaluate(BID_JS, {"attr": ID_ATTR, "textAttr": TEXT_ATTR, "base": 0})
     if main["fresh"]:
         state.frames.clear()
-        state.sessions.clear()
+        for frame in [f for f in state.sessions if f is not page.main_frame]:
+            session = state.sessions.pop(frame)
+            if session is not None:
+                with contextlib.suppress(PlaywrightError):
+                    session.detach()
     for frame in page.frames[1:]:
         if frame.is_detached():
             continue

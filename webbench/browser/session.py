@@ -53,6 +53,18 @@ from webbench.core.errors import UsageError
 from webbench.core.types import Element
 
 DEFAULT_VIEWPORT = (1280, 720)
+#: Flags Playwright's own launcher adds (WebArena's browser had them): no back/forward cache (a
+#: page restored from it fires no load event), no scrollbars in headless layout, no throttling
+#: of background tabs, no popup blocking.
+PLAYWRIGHT_PARITY_FLAGS = (
+    "--hide-scrollbars",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    "--disable-popup-blocking",
+    "--disable-hang-monitor",
+)
+_DISABLED_FEATURES = ("BackForwardCache",)
 ENV_ACTIONS = ("answer", "say", "noop")
 _PR_SET_PDEATHSIG = 1
 
@@ -84,6 +96,16 @@ class _Episode:
 def _die_with_parent() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _flags() -> list[str]:
+    """Return the project's Chromium flags plus Playwright's, with one merged --disable-features."""
+    prefix = "--disable-features="
+    features = [
+        f for flag in CHROMIUM_FLAGS if flag.startswith(prefix) for f in flag[len(prefix) :].split(",")
+    ]
+    others = [flag for flag in CHROMIUM_FLAGS if not flag.startswith(prefix)]
+    return [*others, *PLAYWRIGHT_PARITY_FLAGS, prefix + ",".join([*features, *_DISABLED_FEATURES])]
 
 
 def _read_endpoint(proc: subprocess.Popen, timeout_s: float) -> str:
@@ -128,7 +150,7 @@ class BrowserSession:
         user_dir = tempfile.mkdtemp(prefix="webbench-chromium-")
         command = [
             binary,
-            *CHROMIUM_FLAGS,
+            *_flags(),
             *args,
             "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0",
@@ -282,6 +304,13 @@ class BrowserSession:
                 return f"the page is not responding: {short_error(exc)}"
         return "the page is not responding"
 
+    def _cdp(self, page: Page):
+        """Return the page's CDP session (opened once, shared with the observation)."""
+        sessions = self._state(page).sessions
+        if sessions.get(page.main_frame) is None:
+            sessions[page.main_frame] = self._require().context.new_cdp_session(page)
+        return sessions[page.main_frame]
+
     def _state(self, page: Page) -> PageState:
         return self._require().states.setdefault(page, PageState())
 
@@ -319,8 +348,15 @@ class BrowserSession:
         except PlaywrightError as exc:
             return f"{action.name}() failed: {short_error(exc)}"
         if error and "Timeout" in error:
-            self._responsive(episode.current, min(timeout_ms, 2000))
+            self._recover(episode.current, action, min(timeout_ms, 2000))
         return error
+
+    def _recover(self, page: Page, action: Action, timeout_ms: float) -> None:
+        """After a timed-out action: stop a pending navigation, or interrupt a stuck script."""
+        if action.name in ("goto", "go_back", "go_forward"):
+            with contextlib.suppress(PlaywrightError):
+                self._cdp(page).send("Page.stopLoading")
+        self._responsive(page, timeout_ms)
 
     def observe(
         self, screenshot: bool = False, marks: bool = False, timeout: float = 10.0
