@@ -55,15 +55,31 @@ def key_name(key: str, platform: str = sys.platform) -> str:
     return "+".join("Control" if part == "Meta" else part for part in key.split("+"))
 
 
-def element_locator(page: Page, state: PageState, element_id: str) -> Locator | str:
-    """Return a locator of the element ``element_id`` (or a text node's parent), or an error."""
+_CHECK_JS = """(selector) => {
+  const element = document.querySelector(selector);
+  if (!element) return "missing";
+  const rect = element.getBoundingClientRect();
+  const shown = !element.checkVisibility || element.checkVisibility({ visibilityProperty: true });
+  return rect.width > 0 && rect.height > 0 && shown ? "ok" : "hidden";
+}"""
+
+
+def element_locator(page: Page, state: PageState, element_id: str, timeout_ms: float) -> Locator | str:
+    """Return a locator of the visible element ``element_id`` (or a text node's parent), or an error.
+
+    The check runs in the page through ``wait_for_function``, so a page that does not respond
+    gives a time-out error instead of a hang.
+    """
     frame = state.frame_of(page, element_id)
     if frame is None or frame.is_detached():
         return f"element {element_id} is not on the page (its frame is gone)"
-    locator = frame.locator(f'[{ID_ATTR}="{element_id}"], [{TEXT_ATTR}~="{element_id}"]').first
-    if locator.count() == 0:
+    selector = f'[{ID_ATTR}="{element_id}"], [{TEXT_ATTR}~="{element_id}"]'
+    status = frame.wait_for_function(_CHECK_JS, arg=selector, timeout=timeout_ms).json_value()
+    if status == "missing":
         return f"element {element_id} is not on the page (unknown id, or removed since the observation)"
-    return locator
+    if status == "hidden":
+        return f"element {element_id} is not visible"
+    return frame.locator(selector).first
 
 
 def _on_screen(box: Box | None, viewport: tuple[float, float], element_id: str) -> str | None:
@@ -85,11 +101,9 @@ def _element_action(
     timeout_ms: float,
 ) -> str | None:
     element_id = action.args["element"]
-    found = element_locator(page, state, element_id)
+    found = element_locator(page, state, element_id, timeout_ms)
     if isinstance(found, str):
         return found
-    if not found.is_visible():
-        return f"element {element_id} is not visible"
     webarena = style == "webarena"
     if webarena and action.name in ("click", "hover", "type"):
         problem = _on_screen(boxes.get(element_id), viewport, element_id)

@@ -52,20 +52,21 @@ class PageState:
 
 @dataclass
 class TreeResult:
-    """The tree text (before the StaticText clean-up), its printed nodes and the main scroll."""
+    """The tree text (before the StaticText clean-up), its printed nodes, the main scroll and title."""
 
     tree: str
     nodes: list[PrintedNode]
     scroll: tuple[float, float]
     notes: list[str]
+    title: str
 
 
 def _short(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-def inject_ids(page: Page, state: PageState, notes: list[str]) -> tuple[float, float]:
-    """Run ``bid.js`` in every frame of ``page``; return the main frame's scroll offset."""
+def inject_ids(page: Page, state: PageState, notes: list[str]) -> dict[str, Any]:
+    """Run ``bid.js`` in every frame of ``page``; return the main frame's result (scroll, title)."""
     main = page.main_frame.evaluate(BID_JS, {"attr": ID_ATTR, "textAttr": TEXT_ATTR, "base": 0})
     if main["fresh"]:
         state.frames.clear()
@@ -82,7 +83,7 @@ def inject_ids(page: Page, state: PageState, notes: list[str]) -> tuple[float, f
             frame.evaluate(BID_JS, {"attr": ID_ATTR, "textAttr": TEXT_ATTR, "base": base})
         except PlaywrightError as exc:
             notes.append(f"frame {frame.url or '(no url)'} skipped: {_short(exc)}")
-    return float(main["scrollX"]), float(main["scrollY"])
+    return main
 
 
 def _sessions(context: BrowserContext, page: Page, state: PageState) -> list[tuple[CDPSession, Frame]]:
@@ -225,7 +226,7 @@ def observe_tree(
 ) -> TreeResult:
     """Return the tree of ``page`` (all frames) with stable ids, boxes in viewport pixels."""
     notes: list[str] = []
-    scroll = inject_ids(page, state, notes)
+    main = inject_ids(page, state, notes)
     sessions = _sessions(context, page, state)
     docs_by_session: list[list[_Doc]] = []
     frames: list[Frame] = []
@@ -242,4 +243,5 @@ def observe_tree(
     docs = [doc for docs in docs_by_session for doc in docs]
     nodes, ids, boxes = _merge(docs, links)
     tree, printed = render_tree(nodes, ids, boxes, viewport, pruning)
-    return TreeResult(tree, printed, scroll, notes)
+    scroll = (float(main["scrollX"]), float(main["scrollY"]))
+    return TreeResult(tree, printed, scroll, notes, main["title"])

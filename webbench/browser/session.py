@@ -179,6 +179,11 @@ class BrowserSession:
         return cls(playwright, browser, proc, user_dir)
 
     @property
+    def browser(self) -> Browser:
+        """Return the Playwright Browser (for tools that drive it directly, e.g. benchmarks)."""
+        return self._browser
+
+    @property
     def pid(self) -> int:
         """Return the process id of the Chromium browser process."""
         return self._proc.pid
@@ -332,7 +337,7 @@ class BrowserSession:
             if action.name not in PAGE_ACTIONS:
                 return f"{action.name}() is not supported by the browser session"
             page = episode.current
-            if action.name not in ("goto", "go_back", "go_forward"):
+            if action.name == "press":
                 problem = self._responsive(page, timeout_ms)
                 if problem:
                     return problem
@@ -370,9 +375,7 @@ class BrowserSession:
         timeout_ms = timeout * 1000
         notes: list[str] = []
         problem = self._responsive(page, timeout_ms)
-        titles = [self._title(tab) for tab in episode.context.pages]
-        current = episode.context.pages.index(page) if page in episode.context.pages else 0
-        tree, elements, printed = "", [], []
+        tree, elements, printed, title = "", [], [], None
         if problem:
             notes.append(problem)
         else:
@@ -380,10 +383,13 @@ class BrowserSession:
                 result = observe_tree(
                     episode.context, page, self._state(page), episode.viewport, episode.pruning
                 )
-                tree, printed, notes = result.tree, result.nodes, result.notes
+                tree, printed, notes, title = result.tree, result.nodes, result.notes, result.title
                 elements = _elements(printed, result.scroll)
             except PlaywrightError as exc:
                 notes.append(f"the page could not be read: {short_error(exc)}")
+        pages = episode.context.pages
+        titles = [title if tab is page and title is not None else self._title(tab) for tab in pages]
+        current = pages.index(page) if page in pages else 0
         episode.boxes = {node.id: node.box for node in printed if node.box is not None}
         obs = PageObservation(
             observation_text(titles, current, tree), elements, page.url, titles, notes=notes

@@ -7,7 +7,7 @@
 // starting at `base`: existing nodes keep their ids across calls, new nodes get new ones, and a
 // fresh document (a navigation, a reload) numbers its nodes again from `base` in document order,
 // so the same page gets the same ids. A copied attribute (cloneNode) is renumbered.
-// Returns {fresh, next, scrollX, scrollY}. No dependency on Playwright or Selenium.
+// Returns {fresh, next, scrollX, scrollY, title}. No dependency on Playwright or Selenium.
 (options) => {
   const key = "__webbenchIds";
   let state = window[key];
@@ -52,5 +52,5 @@
     mark(document.documentElement);
     walk(document.documentElement);
   }
-  return { fresh, next: state.next, scrollX: window.scrollX, scrollY: window.scrollY };
+  return { fresh, next: state.next, scrollX: window.scrollX, scrollY: window.scrollY, title: document.title };
 }
