@@ -271,7 +271,9 @@ def test_stratified_permutation_on_binary_values_matches_the_exact_test() -> Non
     exact = stratified_exact(counts(base), counts(cand))
     assert not perm.exact
     assert perm.p_lower == pytest.approx(exact.p_lower, abs=0.004)
-    assert perm == stratified_permutation([as_totals(t) for t in base], [as_totals(t) for t in cand], 0, 20_000)
+    assert perm == stratified_permutation(
+        [as_totals(t) for t in base], [as_totals(t) for t in cand], 0, 20_000
+    )
 
 
 def test_stratified_permutation_on_one_task_matches_scipy() -> None:

@@ -1,6 +1,7 @@
 """Statistics for reports, comparisons and the gate (pure functions, exact where possible).
 
-The tests rest on scipy's tested distributions (``binomtest``, ``hypergeom``, ``bootstrap``);
+The tests rest on scipy's tested distributions (``binomtest``, ``hypergeom``, ``bootstrap``,
+imported where used: scipy.stats takes a second to import, which every other command is spared);
 what is written here is only how runs become their inputs, cross-checked against scipy and
 statsmodels in ``tests/test_report_stats.py``.
 
@@ -15,7 +16,6 @@ from math import comb
 from typing import Any
 
 import numpy as np
-from scipy.stats import binom, binomtest, bootstrap, hypergeom, norm
 
 from webbench.core.metric import wilson_interval
 
@@ -51,6 +51,8 @@ def mcnemar_exact(base_only: int, cand_only: int) -> tuple[float, float]:
     1/2: two-sided p = min(1, 2 P(X >= max)), one-sided p = :func:`mcnemar_worse`.
     With no discordant pair both are 1.
     """
+    from scipy.stats import binomtest
+
     n = base_only + cand_only
     if n == 0:
         return 1.0, 1.0
@@ -62,6 +64,8 @@ def mcnemar_worse(base_only: Any, cand_only: Any) -> Any:
     X ~ Binomial(base_only + cand_only, 1/2) (scipy's ``binom.sf``; ``binomtest``'s "greater"),
     elementwise on arrays of counts; 1 with no discordant pair.
     """
+    from scipy.stats import binom
+
     return binom.sf(np.asarray(base_only) - 1, np.asarray(base_only) + np.asarray(cand_only), 0.5)
 
 
@@ -86,6 +90,8 @@ def stratified_law(successes: np.ndarray, base_n: np.ndarray, cand_n: np.ndarray
     successes, cand_n)``), independently across tasks; T's law is their convolution. Returns
     (rows, sum(cand_n) + 1): column t holds P(T = t).
     """
+    from scipy.stats import hypergeom
+
     successes = np.atleast_2d(np.asarray(successes, dtype=int))
     base_n, cand_n = np.asarray(base_n, dtype=int), np.asarray(cand_n, dtype=int)
     law = np.zeros((len(successes), int(cand_n.sum()) + 1))
@@ -117,6 +123,8 @@ def cmh_p_lower(base: np.ndarray, cand: np.ndarray, base_n: np.ndarray, cand_n: 
     ``StratifiedTable.test_null_odds(correction=True)``, signed); p = Phi(z). Tasks
     without variation add nothing to V; with V = 0 the p-value is 1.
     """
+    from scipy.stats import norm
+
     base, cand = np.atleast_2d(base).astype(float), np.atleast_2d(cand).astype(float)
     nb, nc = np.asarray(base_n, dtype=float), np.asarray(cand_n, dtype=float)
     total, successes = nb + nc, base + cand
@@ -366,6 +374,8 @@ def cluster_interval(
     (``method = "cluster bootstrap over tasks"``), seeded. Tasks with no episode are
     ignored; with none at all the interval is (0, 1).
     """
+    from scipy.stats import bootstrap
+
     successes, episodes = np.asarray(successes, dtype=float), np.asarray(episodes, dtype=float)
     keep = episodes > 0
     successes, episodes = successes[keep], episodes[keep]
