@@ -295,3 +295,34 @@ def test_committed_baselines_gate_random_against_scripted() -> None:
     )
     assert code == 1 and "miniwob was tested on episodes paired by seed" in out
     assert "19 tasks x 3 episodes" in out and "episode pair(s) went from success to failure" in out
+
+
+GATE_TASKS = "enter-text,enter-password,click-button-sequence"
+
+
+@pytest.mark.browser
+def test_gate_fails_random_against_scripted_on_three_miniwob_tasks(tmp_path: Path) -> None:
+    """Real runs (Chromium, the miniwob package): 3 tasks x 6 episodes, seeds shared or not."""
+    from conftest import miniwob_eval
+
+    runs = {}
+    for name, agent, seed in (
+        ("scripted", "scripted", "0"),
+        ("same", "random", "0"),
+        ("other", "random", "1"),
+    ):
+        out = tmp_path / name
+        result = webbench(*miniwob_eval(out, GATE_TASKS, agent, "--episodes", "6", "--seed", seed))
+        assert result.returncode == 0, result.stderr
+        runs[name] = out / "r"
+    for candidate, design in (("same", "episodes paired by seed"), ("other", "episodes stratified by task")):
+        code, out, err = gate("--baseline", str(runs["scripted"]), "--candidate", str(runs[candidate]))
+        assert code == 1, (out, err)
+        assert out.startswith("FAIL") and f"miniwob was tested on {design}" in out
+        assert "3 tasks x 6 episodes" in out and "the minimum detectable drop at alpha 0.05" in out
+        assert "below alpha 0.05, so the drop is real" in out
+    # the per-task test on the same runs cannot fail: 3 tasks give p >= 1/8
+    code, out, _ = gate(
+        "--baseline", str(runs["scripted"]), "--candidate", str(runs["same"]), "--test", "task"
+    )
+    assert code == 0 and "no drop, even to 0%, is detectable" in out
