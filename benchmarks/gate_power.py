@@ -46,9 +46,7 @@ def main() -> int:
     args = parser.parse_args()
     print("command:", " ".join([sys.executable, *sys.argv]))
     print(f"alpha {args.alpha}, {args.replicates} simulated runs per cell, seed {args.seed}\n")
-    print(
-        "| tasks x episodes | test | power 90% -> 70% | power 100% -> 0% | min. detectable drop from 90% |"
-    )
+    print("| tasks x episodes | test | power 90% -> 70% | power 100% -> 0% | min. detectable drop from 90% |")
     print("|---|---|---:|---:|---:|")
     figures: dict[tuple[int, int, str], float] = {}
     timings = []
@@ -63,8 +61,8 @@ def main() -> int:
                 timings.append(time.perf_counter() - started)
                 figures[tasks, episodes, test] = moderate
                 print(f"| {tasks} x {episodes} | {label} | {moderate:.1%} | {total:.0%} | {_fmt_mdd(mdd)} |")
-    print(f"\nmedian time per row (two power figures and one minimum detectable drop): "
-          f"{statistics.median(timings):.2f} s")  # fmt: skip
+    median = statistics.median(timings)
+    print(f"\nmedian time per row (two power figures and one minimum detectable drop): {median:.2f} s")
     goal_total = power(Design("stratified", (6,) * 3, (6,) * 3), 1.0, 0.0, args.alpha, 1, args.seed) == 1.0
     goal_total &= power(Design("episode", (6,) * 3, (6,) * 3), 1.0, 0.0, args.alpha, 1, args.seed) == 1.0
     after = min(figures[19, 6, "episode"], figures[19, 6, "stratified"])
