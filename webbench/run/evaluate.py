@@ -228,12 +228,6 @@ def prepare(
     llm = llm_settings(config)
     config = replace(config, judge_prompts_sha256=llm["judge_prompts_sha256"])
     check_agent(config, llm)
-    if store is None:
-        run_id = run_id or default_run_id(config)
-        store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
-    else:
-        store.cut_torn_tail()
-    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys())
     env_config = EnvConfig(
         data=Path(config.data) if config.data else None,
         split=config.split or suite.default_split(),
@@ -243,6 +237,12 @@ def prepare(
         llm=llm,
     )
     check_preflight(suite, env_config)
+    if store is None:
+        run_id = run_id or default_run_id(config)
+        store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
+    else:
+        store.cut_torn_tail()
+    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys())
     limits = Limits(
         max_steps=config.max_steps or suite.default_max_steps,
         step_timeout=config.step_timeout,
