@@ -84,7 +84,7 @@ def check_app(browser: Browser, apps: Path, app: str, limit: int | None = None) 
 def main(argv: list[str] | None = None) -> int:
     """Run the check; return 1 when a task passes on the seed state, else 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=None, help="upstream checkout (default: the pulled cache)")
+    parser.add_argument("--data", type=Path, help="upstream checkout (default: the pulled cache)")
     parser.add_argument("--apps", help="comma-separated apps (default: all)")
     parser.add_argument("--limit", type=int, default=None, help="first N function tasks per app")
     parser.add_argument("--out", type=Path, help="write the full result here (JSON)")
