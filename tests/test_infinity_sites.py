@@ -158,3 +158,31 @@ def test_the_page_pushes_its_seed_and_reloads_on_reset(apps):
             assert server.state() == seed
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_the_sanity_script_runs_no_op_episodes(apps, tmp_path):
+    out = tmp_path / "sanity.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "scripts/infinity_sanity.py",
+            "--data",
+            str(apps),
+            "--apps",
+            "gmail",
+            "--limit",
+            "2",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "total: 2 function tasks, 0 pass with a no-op agent"
+    [app] = json.loads(out.read_text())["apps"]
+    assert app["app"] == "gmail" and app["passing"] == [] and app["reset_restores_seed"] is True

@@ -233,7 +233,11 @@ def build_tarball(
     root = ROOT_FOLDER
     buffer = io.BytesIO()
     with tarfile.open(
-        fileobj=buffer, mode="w:gz", compresslevel=1, format=tarfile.PAX_FORMAT, pax_headers={"comment": commit}
+        fileobj=buffer,
+        mode="w:gz",
+        compresslevel=1,
+        format=tarfile.PAX_FORMAT,
+        pax_headers={"comment": commit},
     ) as tar:
         for path in sorted(source.rglob("*")):
             rel = path.relative_to(source).as_posix()
