@@ -50,6 +50,8 @@ class Suite(ABC):
     default_max_steps: int = 30
     #: True when episodes run a real browser (live envs).
     live: bool = False
+    #: True when the reward decays with the time an episode takes (more workers than cores lower it).
+    time_based_reward: bool = False
 
     def splits(self) -> list[str]:
         """Return the split names this suite accepts (empty: it has no splits)."""

@@ -438,6 +438,7 @@ class MiniWoBSuite(Suite):
     name = "miniwob"
     description = "MiniWoB++ (miniwob 1.1.0): 128 synthetic web tasks, live in Chromium"
     live = True
+    time_based_reward = True
     default_max_steps = 30
     metrics = (
         MetricSpec("success", "share of episodes with raw reward 1 (papers' success rate)", headline=True),
