@@ -54,7 +54,7 @@ _VALUE_PATTERNS = (
     # Basic credential must look like base64, so that prose such as "Basic instructions" is kept).
     (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1 {REDACTED}"),
     (
-        re.compile(r"\b(Basic)\s+(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9+/]{8,}=*"),
+        re.compile(r"\b((?i:basic))\s+(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9+/]{8,}=*"),
         rf"\1 {REDACTED}",
     ),
     # scheme://user:password@host: keep the URL and the user name.
