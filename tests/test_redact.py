@@ -62,7 +62,7 @@ def test_secret_names(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     ["path", "pattern", "patience", "patch", "max_tokens", "tokenizer", "author", "keyboard", "monkey", "passes",
-     "model", "temperature", "base_url", "keys_per_second"],
+     "model", "temperature", "base_url", "keys_per_second", "api_key_env", "token_file", "auth_url", "max_obs_tokens"],
 )  # fmt: skip
 def test_names_that_are_not_secrets(name: str) -> None:
     assert not is_secret_name(name)

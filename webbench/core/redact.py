@@ -3,7 +3,9 @@
 A value is redacted when its *name* looks like a secret (``api_key``, ``hf_token``,
 ``gitlab_pat``, ``Authorization``, ``cookie``...: the name is cut into words at
 ``_``, ``-``, ``.`` and camelCase, and one word must be a secret word, so ``path``,
-``pattern``, ``patience``, ``max_tokens`` and ``author`` are kept) or when the *text*
+``pattern``, ``patience``, ``max_tokens`` and ``author`` are kept, and so are names that
+end in a word such as ``env``, ``file`` or ``url``: ``api_key_env`` names the variable
+holding the key) or when the *text*
 holds a known secret shape: ``Bearer``/``Basic`` credentials, ``sk-`` API keys,
 Hugging Face, GitHub, GitLab and Slack tokens, AWS access key ids, the password of a
 URL (``scheme://user:***@host``) and secret-named URL query parameters. Dicts and
@@ -46,6 +48,11 @@ _SECRET_WORDS = frozenset(
 )
 #: Name words ending like this are secrets too (``hftoken``, ``accesstoken``, ``apikey``).
 _SECRET_SUFFIXES = ("token", "apikey", "secret", "password", "passwd")
+#: A name ending in one of these words points at a secret or describes it (``api_key_env``, the
+#: variable that holds the key; ``token_file``; ``auth_url``) and is kept.
+_REFERENCE_WORDS = frozenset(
+    {"env", "var", "file", "path", "dir", "name", "url", "header", "type", "mode", "length", "size", "limit"}
+)
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
@@ -74,11 +81,10 @@ _QUERY_PARAM = re.compile(r"([?&;])([^=&#\s]+)=([^&#\s]*)")
 
 def is_secret_name(name: str) -> bool:
     """Return True when ``name`` (an argument, header or query-parameter name) looks like a secret."""
-    for word in _WORD.findall(name):
-        word = word.lower()
-        if word in _SECRET_WORDS or word.endswith(_SECRET_SUFFIXES):
-            return True
-    return False
+    words = [word.lower() for word in _WORD.findall(name)]
+    if len(words) > 1 and words[-1] in _REFERENCE_WORDS:
+        return False
+    return any(word in _SECRET_WORDS or word.endswith(_SECRET_SUFFIXES) for word in words)
 
 
 def redact_text(text: str) -> str:
