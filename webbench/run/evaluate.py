@@ -78,8 +78,8 @@ RUN_DEFINING = (
 )
 #: Fields a resume may change: how the episodes are run, not what they are.
 RUNTIME = ("workers", "step_timeout", "episode_timeout", "llm_cache", "llm_cache_mode", "judge_base_url")
-#: The ``eval`` option of each field, for messages.
-_OPTION = {"task_ids": "--tasks", "suite_options": "a suite option", "agent_args": "--agent-arg"}
+#: The ``eval`` options not named after their field.
+_OPTION = {"task_ids": "--tasks"}
 
 
 def _versions() -> dict[str, str | None]:
