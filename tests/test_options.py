@@ -187,10 +187,6 @@ def test_miniwob_declares_its_time_based_reward() -> None:
 def test_report_to_a_folder_is_one_line(tmp_path, capsys) -> None:
     run = make_run(tmp_path, "r", "scripted", {"click-test": [True]})
     assert "is a folder" in one_line_error(["report", str(run), "-o", str(tmp_path)], capsys)
-    (tmp_path / "ro").mkdir()
-    (tmp_path / "ro").chmod(0o500)
-    if os.access(tmp_path / "ro", os.W_OK):
-        pytest.skip("running as a user who can write anywhere")
-    assert "cannot write the report" in one_line_error(
-        ["report", str(run), "-o", str(tmp_path / "ro" / "x.html")], capsys
-    )
+    (tmp_path / "a-file").write_text("")
+    err = one_line_error(["report", str(run), "-o", str(tmp_path / "a-file" / "x.html")], capsys)
+    assert "cannot write the report" in err
