@@ -33,7 +33,8 @@ def test_leaderboard_rows_are_the_run_summary(two_runs) -> None:
     boards = leaderboard(frame)
     row = next(r for r in boards["miniwob"] if r["label"] == "scripted")
     expected = summarize_suite(two_runs[0].records, MINIWOB.metrics)
-    for key in ("n", "successes", "success_rate", "success_rate_ci95", "metrics", "status_counts", "tasks"):
+    keys = ("n", "successes", "success_rate", "success_rate_ci95", "success_rate_ci95_method", "metrics")
+    for key in (*keys, "status_counts", "not_ok", "tasks"):
         assert row[key] == expected[key]
     assert row["success_rate"] == pytest.approx(4 / 9)
     # k = 3 episodes per task: pass@3 = any, pass^3 = all, averaged over tasks

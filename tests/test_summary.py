@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from rich.console import Console
 
-from webbench.core.metric import MetricSpec, headline_of, wilson_interval
+from webbench.core.metric import MetricSpec, cluster_bootstrap_interval, headline_of, wilson_interval
+from webbench.report.console import print_summary
 from webbench.run.summary import summarize_run
 
 
@@ -69,3 +72,84 @@ def test_unknown_cost_stays_unknown() -> None:
         {"suite": "s", "task_id": "a", "usage": {"input_tokens": 5, "output_tokens": 1, "cost_usd": None}}
     ]
     assert summarize_run(records, {})["suites"]["s"]["usage"]["cost_usd"] is None
+
+
+# -- the success-rate interval, clustered by task --------------------------------------------------
+
+
+def _episodes(outcomes: dict[str, list[bool]]) -> list[dict]:
+    return [
+        {"suite": "s", "task_id": task, "status": "ok", "success": ok, "metrics": {}}
+        for task, oks in outcomes.items()
+        for ok in oks
+    ]
+
+
+def test_repeated_episodes_of_few_tasks_give_a_wide_interval() -> None:
+    # 3 tasks x 100 episodes, 2 solved every time. Resampling 3 tasks: P(no solved task) = 1/27
+    # = 3.7 % and P(three solved) = 8/27 = 29.6 %, both above 2.5 %: the interval is [0, 1].
+    records = _episodes({"a": [True] * 100, "b": [True] * 100, "c": [False] * 100})
+    summary = summarize_run(records, {})["suites"]["s"]
+    assert summary["success_rate"] == pytest.approx(2 / 3)
+    assert summary["success_rate_ci95_method"] == "cluster-bootstrap"
+    assert summary["success_rate_ci95"] == [0.0, 1.0]
+    # treating the 300 episodes as independent, as Wilson does, claims 61-72 %
+    low, high = wilson_interval(200, 300)
+    assert low == pytest.approx(0.611, abs=1e-3) and high == pytest.approx(0.718, abs=1e-3)
+
+
+def test_one_episode_per_task_or_one_task_keeps_wilson() -> None:
+    once = summarize_run(_episodes({"a": [True], "b": [False], "c": [True]}), {})["suites"]["s"]
+    assert once["success_rate_ci95_method"] == "wilson"
+    assert once["success_rate_ci95"] == list(wilson_interval(2, 3))
+    single = summarize_run(_episodes({"a": [True, False, True, True]}), {})["suites"]["s"]
+    assert single["success_rate_ci95_method"] == "wilson"
+    assert single["success_rate_ci95"] == list(wilson_interval(3, 4))
+
+
+def test_cluster_bootstrap_matches_scipy_and_is_deterministic() -> None:
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(7)
+    episodes = rng.integers(1, 9, size=40)
+    successes = rng.binomial(episodes, rng.uniform(0, 1, size=40))
+    ours = cluster_bootstrap_interval(successes, episodes, resamples=20_000)
+    theirs = scipy_stats.bootstrap(
+        (successes, episodes),
+        lambda s, e, axis: s.sum(axis=axis) / e.sum(axis=axis),
+        paired=True,
+        vectorized=True,
+        method="percentile",
+        n_resamples=20_000,
+        rng=np.random.default_rng(1),
+    ).confidence_interval
+    assert ours[0] == pytest.approx(theirs.low, abs=0.01) and ours[1] == pytest.approx(theirs.high, abs=0.01)
+    assert ours[0] < successes.sum() / episodes.sum() < ours[1]
+    assert cluster_bootstrap_interval(successes, episodes) == cluster_bootstrap_interval(successes, episodes)
+    assert cluster_bootstrap_interval([], []) == (0.0, 1.0)
+
+
+def test_summary_counts_episodes_not_ok() -> None:
+    records = _episodes({"a": [True], "b": [False]})
+    records[1]["status"] = "agent_error"
+    summary = summarize_run(records, {"s": [MetricSpec("m", "", headline=True)]})["suites"]["s"]
+    assert summary["not_ok"] == 1
+    assert summary["notes"] == [
+        "1 of 2 episodes ended otherwise than ok; each counts toward every metric "
+        "(replay: steps not reached score as failed; live: the suite's failure value)",
+        "2 episode(s) have no scores (written before failures were scored, or their task could not be "
+        "scored): mean metrics count them at the failure value, ratio metrics leave them out",
+    ]
+    assert summary["metrics"] == {"m": 0.0}  # the ok record without a value is left out; the other fails
+
+
+def test_console_table_names_the_interval_and_the_episodes_not_ok() -> None:
+    records = _episodes({"a": [True] * 3, "b": [False] * 3})
+    records[-1]["status"] = "timeout"
+    console = Console(record=True, width=200)
+    print_summary(summarize_run(records, {}), console)
+    text = console.export_text()
+    assert "95% CI 0.0%-100.0%, bootstrap over tasks" in text
+    assert "ended not ok" in text and "1 of 6" in text
+    console = Console(record=True, width=200)
+    print_summary(summarize_run(_episodes({"a": [True], "b": [False]}), {}), console)
+    assert "Wilson" in console.export_text()

@@ -7,14 +7,23 @@ denominator (``ratio``: the run value is sum of numerators / sum of
 denominators, i.e. a micro average over steps). A spec with ``group_by`` (a record
 field such as ``"split"``) aggregates each group of episodes on its own and reports
 the unweighted mean of the group values (WebLINX's TEST_OOD: the mean of four splits).
+
+Every episode of a run counts toward every metric. The harness gives an episode that
+ended otherwise than ``ok`` (agent or env error, time-out, lost worker) its suite's
+failure scores (:meth:`webbench.core.suite.Suite.failure_info`); as a last line of
+defence, a non-``ok`` record that still lacks a ``mean`` metric counts at the spec's
+``failure`` value (:meth:`MetricSpec.episode_metrics`), and the run summary reports
+how many records have no scores at all.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import numpy as np
 
 Aggregation = Literal["mean", "ratio"]
 
@@ -32,6 +41,9 @@ class MetricSpec:
     higher_is_better: bool = True
     #: A record field (e.g. "split"): the run value is the mean over its values of the group values.
     group_by: str | None = None
+    #: A ``mean`` metric's value for an episode that ended otherwise than ok without one of its own
+    #: (MiniWoB's reward: -1, as the page scores a time-out).
+    failure: float = 0.0
 
     def __post_init__(self) -> None:
         if self.aggregation == "ratio" and not (self.numerator and self.denominator):
@@ -63,12 +75,25 @@ class MetricSpec:
         num, den = self.totals(episodes)
         return num / den if den else None
 
+    def episode_metrics(self, record: Mapping[str, Any]) -> Mapping[str, float]:
+        """Return the metric dict of an episode record as this spec counts it.
+
+        A record that did not end ``ok`` and has no value of a ``mean`` metric counts at
+        ``failure`` (records written before failures were scored, or whose task could not
+        be scored); a ``ratio`` metric cannot be rebuilt without the task's denominator.
+        """
+        metrics = record.get("metrics") or {}
+        failed = record.get("status", "ok") != "ok"
+        if failed and self.aggregation == "mean" and metrics.get(self.name) is None:
+            return {**metrics, self.name: self.failure}
+        return metrics
+
     def by_group(self, records: Iterable[Mapping[str, Any]]) -> dict[str, float | None]:
         """Return the value of each group of episode records (one group "" without ``group_by``)."""
         groups: dict[str, list[Mapping[str, float]]] = {}
         for record in records:
             key = str(record.get(self.group_by, "")) if self.group_by else ""
-            groups.setdefault(key, []).append(record.get("metrics") or {})
+            groups.setdefault(key, []).append(self.episode_metrics(record))
         return {key: self.aggregate(rows) for key, rows in sorted(groups.items())}
 
     def aggregate_records(self, records: Iterable[Mapping[str, Any]]) -> float | None:
@@ -96,3 +121,36 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+#: Resamples and seed of the clustered interval (fixed: a summary is a pure function of its records).
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 0
+
+
+def cluster_bootstrap_interval(
+    successes: Sequence[float],
+    episodes: Sequence[float],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Return the percentile bootstrap interval (low, high) of a success rate clustered by task.
+
+    ``successes[i]`` of ``episodes[i]`` (at least 1) episodes succeeded on task i. Each resample draws
+    as many tasks as there are, with replacement, and takes the rate over their pooled
+    episodes (the point estimate's own formula), so episodes of one task move together.
+    Deterministic for a given ``seed``; with no tasks the interval is (0, 1).
+    """
+    s = np.asarray(successes, dtype=float)
+    e = np.asarray(episodes, dtype=float)
+    if s.size == 0:
+        return 0.0, 1.0
+    rng = np.random.default_rng(seed)
+    chunk = max(1, 1_000_000 // s.size)  # bounds the memory of the index matrix
+    rates = []
+    for start in range(0, resamples, chunk):
+        picks = rng.integers(0, s.size, size=(min(chunk, resamples - start), s.size))
+        rates.append(s[picks].sum(axis=1) / e[picks].sum(axis=1))
+    low, high = np.quantile(np.concatenate(rates), [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)

@@ -100,6 +100,22 @@ class Suite(ABC):
         receive as ``EnvConfig.services`` (picklable: base URLs and the like); stop it on exit."""
         yield {}
 
+    def failure_info(self, task: Task, config: EnvConfig) -> dict[str, Any]:
+        """Return the final info of an episode of ``task`` that ended without the env's verdict.
+
+        Used for an episode whose env failed or whose worker was lost: it did not succeed
+        and scores each metric's failure value (a live suite's official failure score, e.g.
+        MiniWoB's -1). This default covers ``mean`` metrics; a suite with ``ratio`` metrics,
+        whose denominators depend on the task, overrides it (the replay suites score every
+        recorded step as failed). Raises when the task itself cannot be scored.
+        """
+        return {
+            "success": False,
+            "score": 0.0,
+            "metrics": {spec.name: spec.failure for spec in self.metrics if spec.aggregation == "mean"},
+            "end_reason": "failed",
+        }
+
     def summary_notes(self, config: EnvConfig) -> list[str]:
         """Return remarks the summary must carry for this configuration (e.g. missing ranks)."""
         return []

@@ -2,7 +2,8 @@
 
 Leaderboard rows are :func:`webbench.run.summary.summarize_suite` applied to each
 (suite, agent) group, so a report shows exactly the numbers ``webbench show``
-prints for the same episodes (same micro/macro rules, same Wilson interval).
+prints for the same episodes (same micro/macro rules, same failure scores, same interval, and the
+same count of episodes that did not end ``ok``).
 """
 
 from __future__ import annotations
@@ -120,8 +121,8 @@ def task_table(frame: pd.DataFrame) -> pd.DataFrame:
 def leaderboard(frame: pd.DataFrame, tasks: pd.DataFrame | None = None) -> dict[str, list[dict[str, Any]]]:
     """Return, per suite, one row per agent: its ``summarize_suite`` summary plus pass@k, pass^k, flaky.
 
-    Each row is the summary dict (n, successes, success_rate, success_rate_ci95,
-    metrics, status_counts, mean_steps, mean_duration_s, tasks, usage) with
+    Each row is the summary dict (n, successes, success_rate, success_rate_ci95 and its
+    method, metrics, status_counts, not_ok, mean_steps, mean_duration_s, tasks, usage) with
     ``label``, ``k``, ``pass_at_k`` and ``pass_hat_k`` (means over tasks, None when
     k < 2) and ``flaky`` (number of flaky tasks) added; rows are sorted by success rate.
     """

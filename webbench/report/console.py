@@ -10,6 +10,9 @@ from rich.table import Table
 
 from webbench.report.compare import SuiteComparison
 
+#: How the console names each ``success_rate_ci95_method`` of a summary.
+CI_METHODS = {"wilson": "Wilson", "cluster-bootstrap": "bootstrap over tasks"}
+
 
 def _fmt(value: Any) -> str:
     if value is None:
@@ -28,9 +31,10 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         table.add_column("value", justify="right")
         rate = data.get("success_rate")
         low, high = data.get("success_rate_ci95", [None, None])
+        method = CI_METHODS[data["success_rate_ci95_method"]]
         table.add_row(
             "[bold]success rate[/bold]",
-            f"[bold]{rate:.1%}[/bold] (95% CI {low:.1%}-{high:.1%})" if rate is not None else "-",
+            f"[bold]{rate:.1%}[/bold] (95% CI {low:.1%}-{high:.1%}, {method})" if rate is not None else "-",
         )
         headline = data.get("headline")
         for name, value in data.get("metrics", {}).items():
@@ -45,6 +49,7 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
             table.add_row("cost (USD)", "unknown" if cost is None else f"{cost:.4f}")
         counts = data.get("status_counts", {})
         table.add_row("status", ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "-")
+        table.add_row("ended not ok", f"{data['not_ok']} of {data['n']}")
         for note in data.get("notes", []):
             table.add_row("note", note)
         tables.append(table)

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from webbench.core.agent import Agent, ServiceError, reset_agent
-from webbench.core.env import WebEnv
+from webbench.core.env import EnvConfig, WebEnv
+from webbench.core.suite import get_suite
 from webbench.core.types import Observation, Task
 from webbench.core.usage import add_usage
 
@@ -247,7 +248,9 @@ class EpisodeRunner:
             json.dumps(trajectory, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
         )
         add_usage(usage, info.get("usage"))  # what the env spent (LLM judges), when it reports it
-        record = make_record(job, status, error, time.monotonic() - started, info, n_steps, usage)
+        record = make_record(
+            job, status, error, time.monotonic() - started, info, n_steps, usage, config=self.env.config
+        )
         record["answer"] = answer
         record["trajectory"] = f"trajectories/{name}.json"
         return record
@@ -261,9 +264,17 @@ def make_record(
     info: dict[str, Any] | None = None,
     n_steps: int = 0,
     usage: dict[str, Any] | None = None,
+    config: EnvConfig | None = None,
 ) -> dict[str, Any]:
-    """Return the ``episodes.jsonl`` record of a finished (or lost) episode."""
+    """Return the ``episodes.jsonl`` record of a finished (or lost) episode.
+
+    An episode that did not end ``ok`` and whose env gave no scores (the env failed, the
+    worker was lost) gets its suite's failure scores for ``config``
+    (:meth:`webbench.core.suite.Suite.failure_info`), so that it counts toward every metric.
+    """
     info = info or {}
+    if status != "ok" and "metrics" not in info and config is not None:
+        info = {**_failure_info(job.task, config), **info}
     return {
         "suite": job.task.suite,
         "task_id": job.task.id,
@@ -283,6 +294,15 @@ def make_record(
         "details": info.get("details", {}),
         "trajectory": None,
     }
+
+
+def _failure_info(task: Task, config: EnvConfig) -> dict[str, Any]:
+    """Return the suite's failure info of ``task``, or {} when the task itself cannot be scored
+    (its data is broken: the summary counts the record as unscored)."""
+    try:
+        return get_suite(task.suite).failure_info(task, config)
+    except Exception:  # noqa: BLE001 - the record is kept whatever happens; it is counted as unscored
+        return {}
 
 
 class _EnvFailure(Exception):

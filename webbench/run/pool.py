@@ -84,6 +84,7 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
                             "env_error",
                             f"env start failed: {type(exc).__name__}: {exc}",
                             time.monotonic() - started,
+                            config=spec.env_config,
                         ),
                     )
                 )
@@ -170,7 +171,8 @@ class WorkerPool:
             if self._startup_deaths >= MAX_STARTUP_DEATHS:
                 raise WorkerStartError(f"workers keep dying before they start ({error})")
         if worker.job is not None:
-            self.on_record(make_record(worker.job, status, error, time.monotonic() - worker.since))
+            duration = time.monotonic() - worker.since
+            self.on_record(make_record(worker.job, status, error, duration, config=self.spec.env_config))
             worker.job = None
 
     def run(self, jobs: list[Episode]) -> None:

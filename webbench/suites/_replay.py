@@ -7,7 +7,8 @@ whatever the agent did. A suite supplies three things: the recorded steps of a t
 scores against its gold step (``score_step``), and how a task's step scores become
 the episode's metrics (``aggregate``). When the harness ends an episode early (step
 limit, agent error, time-out) the steps not reached score as failures, so that
-averages over tasks stay the benchmark's own.
+averages over tasks stay the benchmark's own; an episode whose env failed or whose
+worker was lost scores every step as failed (:meth:`ReplaySuite.failure_info`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from webbench.core.action import Action
-from webbench.core.env import StepResult, WebEnv
+from webbench.core.env import EnvConfig, StepResult, WebEnv
+from webbench.core.suite import Suite
 from webbench.core.types import Observation, Task
 
 
@@ -113,3 +115,19 @@ class ReplayEnv(WebEnv):
             self._details.append({"prediction": None, "scores": self._scores[-1]})
             self._current = self._next()
         return self._final("stopped")
+
+
+class ReplaySuite(Suite):
+    """A suite whose env is a :class:`ReplayEnv`: a failed episode scores each recorded step as failed."""
+
+    def failure_info(self, task: Task, config: EnvConfig) -> dict[str, Any]:
+        """Return the final info of ``task`` with no step reached: every gold step scored as an
+        unanswered prediction, so each ratio metric keeps the task's denominator."""
+        env = self.make_env(config)
+        try:
+            env.reset(options={"task": task})
+            info = env.finish()
+        finally:
+            env.close()
+        info["end_reason"] = "failed"
+        return info

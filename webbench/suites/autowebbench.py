@@ -27,11 +27,11 @@ from typing import Any
 from webbench.core.action import Action, ActionParseError, parse_action
 from webbench.core.env import EnvConfig
 from webbench.core.metric import MetricSpec
-from webbench.core.suite import Suite, SuiteError, SuiteOption
+from webbench.core.suite import SuiteError, SuiteOption
 from webbench.core.types import Element, Observation, Task
 from webbench.data.sources import DataSource, RemoteFile
 from webbench.metrics import autowebbench as m
-from webbench.suites._replay import GoldStep, ReplayEnv
+from webbench.suites._replay import GoldStep, ReplayEnv, ReplaySuite
 
 SPLITS = ("en_ind", "en_ood", "zh_ind", "zh_ood")
 #: Every split in one run (each task keeps its own split; the papers report splits separately).
@@ -216,7 +216,7 @@ class AutoWebBenchEnv(ReplayEnv):
         return m.aggregate(scores)
 
 
-class AutoWebBenchSuite(Suite):
+class AutoWebBenchSuite(ReplaySuite):
     """The four AutoWebBench test splits (1,451 steps)."""
 
     name = "autowebbench"

@@ -30,12 +30,12 @@ from typing import Any
 from webbench.core.action import Action, ActionParseError, make_action, parse_action
 from webbench.core.env import EnvConfig
 from webbench.core.metric import MetricSpec
-from webbench.core.suite import Suite, SuiteError, SuiteOption
+from webbench.core.suite import SuiteError, SuiteOption
 from webbench.core.types import Element, Observation, Task
 from webbench.data.records import RecordError, iter_records, record_kind, scan_records
 from webbench.data.sources import DataSource, HubDataset
 from webbench.metrics import mind2web as m
-from webbench.suites._replay import GoldStep, ReplayEnv
+from webbench.suites._replay import GoldStep, ReplayEnv, ReplaySuite
 
 SPLITS = ("train", "test_task", "test_website", "test_domain")
 TASK_FIELDS = ("annotation_id", "confirmed_task", "website", "domain", "subdomain", "target_action_index")
@@ -361,7 +361,7 @@ def _micro(name: str, what: str) -> MetricSpec:
     return MetricSpec(f"{name}_micro", f"{what} (micro over steps)", "ratio", f"{name}_sum", "steps")
 
 
-class Mind2WebSuite(Suite):
+class Mind2WebSuite(ReplaySuite):
     """Mind2Web action prediction (train, test_task, test_website, test_domain)."""
 
     name = "mind2web"

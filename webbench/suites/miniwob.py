@@ -443,8 +443,8 @@ class MiniWoBSuite(Suite):
     default_max_steps = 30
     metrics = (
         MetricSpec("success", "share of episodes with raw reward 1 (papers' success rate)", headline=True),
-        MetricSpec("reward", "mean time-decayed reward (failure and time-out count -1)"),
-        MetricSpec("raw_reward", "mean raw (undecayed) reward"),
+        MetricSpec("reward", "mean time-decayed reward (failure and time-out count -1)", failure=-1.0),
+        MetricSpec("raw_reward", "mean raw (undecayed) reward", failure=-1.0),
     )
 
     def load_tasks(self, split: str | None, data: Path | None) -> list[Task]:

@@ -19,7 +19,7 @@ from typing import Any
 from webbench.core.action import Action
 from webbench.core.env import EnvConfig
 from webbench.core.metric import MetricSpec
-from webbench.core.suite import Suite, SuiteError, SuiteOption
+from webbench.core.suite import SuiteError, SuiteOption
 from webbench.core.types import Observation, Task, Turn
 from webbench.data import data_home
 from webbench.data.sources import DataSource, HubDataset
@@ -37,7 +37,7 @@ from webbench.metrics.weblinx import (
     turn_values,
 )
 from webbench.metrics.weblinx_actions import format_native, from_canonical, parse_native
-from webbench.suites._replay import GoldStep, ReplayEnv
+from webbench.suites._replay import GoldStep, ReplayEnv, ReplaySuite
 from webbench.suites._weblinx_data import Demo, RawTurn, WeblinxDataError, read_goal, read_splits
 
 SPLITS = ("train", "valid", "test_iid", "test_geo", "test_vis", "test_cat", "test_web")
@@ -241,7 +241,7 @@ HUB_PATTERNS = (
 )
 
 
-class WeblinxSuite(Suite):
+class WeblinxSuite(ReplaySuite):
     """The WebLINX suite: demonstrations of ``splits.json``; ``test_ood`` = the four OOD splits."""
 
     name = "weblinx"
