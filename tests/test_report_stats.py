@@ -304,31 +304,6 @@ def test_stratified_permutation_of_identical_runs() -> None:
     assert stratified_permutation([ties], [ties], resamples=200).p_lower == 1.0
 
 
-def test_cluster_interval_respects_tasks() -> None:
-    from scipy.stats import bootstrap
-
-    from webbench.report.stats import CLUSTER_BOOTSTRAP, cluster_interval
-
-    # one episode per task: the Wilson interval
-    assert cluster_interval(np.array([1, 0, 1]), np.array([1, 1, 1])) == (*wilson_interval(2, 3), "wilson")
-    # the case: 3 tasks x 100 episodes, 2 tasks solved. Wilson on 300 episodes says 61-72 %.
-    low, high, method = cluster_interval(np.array([100, 100, 0]), np.array([100, 100, 100]))
-    assert method == CLUSTER_BOOTSTRAP and low <= 0.34 and high == 1.0
-    # the same as scipy's bootstrap called directly
-    s, n = np.array([5, 3, 6, 1, 4]), np.array([6, 6, 6, 6, 6])
-    got = cluster_interval(s, n, resamples=2000, seed=4)
-    theirs = bootstrap(
-        (s, n),
-        lambda a, b, axis=-1: a.sum(axis=axis) / b.sum(axis=axis),
-        paired=True,
-        n_resamples=2000,
-        method="percentile",
-        rng=np.random.default_rng(4),
-    ).confidence_interval
-    assert got[:2] == pytest.approx((theirs.low, theirs.high))
-    assert got[0] < 19 / 30 < got[1]
-
-
 def test_paired_bootstrap_agrees_with_scipy() -> None:
     from scipy.stats import bootstrap
 

@@ -139,18 +139,27 @@ def cluster_bootstrap_interval(
 
     ``successes[i]`` of ``episodes[i]`` (at least 1) episodes succeeded on task i. Each resample draws
     as many tasks as there are, with replacement, and takes the rate over their pooled
-    episodes (the point estimate's own formula), so episodes of one task move together.
-    Deterministic for a given ``seed``; with no tasks the interval is (0, 1).
+    episodes (the point estimate's own formula), so episodes of one task move together. This is
+    ``scipy.stats.bootstrap`` (paired, percentile method), seeded: deterministic for a given
+    ``seed``. With no tasks the interval is (0, 1).
     """
+    from scipy.stats import bootstrap
+
     s = np.asarray(successes, dtype=float)
     e = np.asarray(episodes, dtype=float)
     if s.size == 0:
         return 0.0, 1.0
-    rng = np.random.default_rng(seed)
-    chunk = max(1, 1_000_000 // s.size)  # bounds the memory of the index matrix
-    rates = []
-    for start in range(0, resamples, chunk):
-        picks = rng.integers(0, s.size, size=(min(chunk, resamples - start), s.size))
-        rates.append(s[picks].sum(axis=1) / e[picks].sum(axis=1))
-    low, high = np.quantile(np.concatenate(rates), [(1 - level) / 2, (1 + level) / 2])
-    return float(low), float(high)
+    if np.all(s / e == s[0] / e[0]):  # every resample gives the same rate
+        return float(s[0] / e[0]), float(s[0] / e[0])
+    result = bootstrap(
+        (s, e),
+        lambda a, b, axis=-1: a.sum(axis=axis) / b.sum(axis=axis),
+        paired=True,
+        vectorized=True,
+        n_resamples=resamples,
+        batch=max(1, 1_000_000 // s.size),  # bounds the memory of one batch of resamples
+        confidence_level=level,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)

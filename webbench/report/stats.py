@@ -20,10 +20,8 @@ import numpy as np
 from webbench.core.metric import wilson_interval
 
 __all__ = [
-    "CLUSTER_BOOTSTRAP",
     "Bootstrap",
     "PValues",
-    "cluster_interval",
     "cmh_p_lower",
     "mcnemar_exact",
     "mcnemar_worse",
@@ -351,47 +349,6 @@ def stratified_permutation(
         return PValues(1.0, 1.0, 1.0, exact=False)
     hits = _tail_counts(deltas, observed)
     return PValues(*(float((1 + h) / (1 + len(deltas))) for h in hits), exact=False)
-
-
-#: The method :func:`cluster_interval` names when it bootstraps over tasks.
-CLUSTER_BOOTSTRAP = "cluster bootstrap over tasks"
-
-
-def cluster_interval(
-    successes: np.ndarray,
-    episodes: np.ndarray,
-    confidence: float = 0.95,
-    resamples: int = 10_000,
-    seed: int = 0,
-) -> tuple[float, float, str]:
-    """Return (low, high, method) of a success-rate interval that respects tasks as clusters.
-
-    ``successes[k]`` and ``episodes[k]`` are task k's counts. With one episode per task
-    (or a single task) the episodes are the units: the Wilson score interval
-    (``method = "wilson"``). With several episodes per task they are not independent,
-    so the interval is ``scipy.stats.bootstrap``'s percentile interval of
-    sum(successes) / sum(episodes) over tasks drawn with replacement
-    (``method = "cluster bootstrap over tasks"``), seeded. Tasks with no episode are
-    ignored; with none at all the interval is (0, 1).
-    """
-    from scipy.stats import bootstrap
-
-    successes, episodes = np.asarray(successes, dtype=float), np.asarray(episodes, dtype=float)
-    keep = episodes > 0
-    successes, episodes = successes[keep], episodes[keep]
-    if len(episodes) <= 1 or episodes.max() <= 1:
-        return (*wilson_interval(int(successes.sum()), int(episodes.sum())), "wilson")
-    result = bootstrap(
-        (successes, episodes),
-        lambda s, n, axis=-1: s.sum(axis=axis) / n.sum(axis=axis),
-        paired=True,
-        vectorized=True,
-        n_resamples=resamples,
-        confidence_level=confidence,
-        method="percentile",
-        rng=np.random.default_rng(seed),
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high), CLUSTER_BOOTSTRAP
 
 
 #: Resamples drawn at once (bounds memory to about _CHUNK * tasks * 8 bytes).
