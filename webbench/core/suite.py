@@ -147,7 +147,10 @@ def suite_names() -> list[str]:
 
 
 def get_suite(name: str) -> Suite:
-    """Return the suite called ``name``; SuiteError when there is none."""
+    """Return the suite called ``name`` (a built-in's ``-`` may stand for ``_``: ``webarena-infinity``);
+    SuiteError when there is none."""
+    if name not in _builtin_names() and name.replace("-", "_") in _builtin_names():
+        name = name.replace("-", "_")
     if name in _builtin_names():
         suite = importlib.import_module(f"webbench.suites.{name}").SUITE
     elif name in _plugin_entries():

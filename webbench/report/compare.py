@@ -84,7 +84,7 @@ def metric_totals(spec: MetricSpec | None, episodes: list[dict[str, Any]]) -> tu
     """Return a task's (numerator, denominator) of ``spec`` (success rate when ``spec`` is None)."""
     if spec is None:
         return success_totals(episodes)
-    return spec.totals(r.get("metrics") or {} for r in episodes)
+    return spec.totals(spec.episode_metrics(r) for r in episodes)
 
 
 @dataclass
