@@ -16,8 +16,8 @@ from webbench.core.errors import UsageError
 from webbench.core.suite import Suite, get_suite
 from webbench.report.console import print_summary
 from webbench.run.evaluate import EvalConfig, prepare, prepare_resume, run
-from webbench.run.pool import WorkerStartError
-from webbench.run.store import RunStore
+from webbench.run.pool import CircuitOpen, WorkerStartError
+from webbench.run.store import RETRYABLE, RunStore, StoreWriteError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("runs"), help="parent folder of run folders")
     p.add_argument("--run-id", help="name of the run folder (default: suite-agent-time)")
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="run only the episodes RUN_DIR lacks")
+    p.add_argument(
+        "--retry",
+        metavar="STATUS[,STATUS]",
+        help="with --resume: also re-run the episodes whose last record is env_error and/or timeout "
+        "(the old record stays as history; agent_error is never retried)",
+    )
     p.add_argument("--max-steps", type=int, help="step limit per episode (default: the suite's)")
     p.add_argument("--step-timeout", type=float, default=120.0, help="seconds per agent call")
     p.add_argument("--episode-timeout", type=float, default=900.0, help="seconds per episode")
@@ -153,6 +159,24 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig:
     )
 
 
+def _retry(args: argparse.Namespace) -> tuple[str, ...]:
+    """Return the statuses ``--retry`` names (checked: retryable ones, with --resume only)."""
+    if args.retry is None:
+        return ()
+    if args.resume is None:
+        raise UsageError("webbench eval: --retry needs --resume RUN_DIR")
+    statuses = tuple(s.strip() for s in args.retry.split(","))
+    for status in statuses:
+        if status == "agent_error":
+            raise UsageError(
+                "webbench eval: --retry agent_error: an agent's fault is its score and is never re-run "
+                "(start a new run for a changed agent)"
+            )
+        if status not in RETRYABLE:
+            raise UsageError(f"webbench eval: --retry {status!r}: give {' and/or '.join(RETRYABLE)}")
+    return statuses
+
+
 def _sigterm_as_interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -160,8 +184,9 @@ def _sigterm_as_interrupt(_signum: int, _frame: Any) -> None:
 def main(args: argparse.Namespace, extra: list[str]) -> int:
     """Run ``webbench eval``; return the exit code (130 when interrupted)."""
     console = Console(stderr=True)
+    retry = _retry(args)
     if args.resume is not None:
-        prepared = prepare_resume(args.resume, _given(args, extra), _runtime(args))
+        prepared = prepare_resume(args.resume, _given(args, extra), _runtime(args), retry)
     else:
         prepared = prepare(_config(args, extra), args.out, args.run_id)
     store: RunStore = prepared.store
@@ -201,6 +226,18 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
             )
             return 130
         except WorkerStartError as exc:
+            print(f"webbench: error: {exc}", file=sys.stderr)
+            return 1
+        except CircuitOpen as exc:
+            progress.stop()
+            print(
+                f"webbench: error: {exc}: run stopped, {len(store.episodes())} records kept in {store.path}; "
+                f"once fixed: webbench eval --resume {store.path} --retry env_error",
+                file=sys.stderr,
+            )
+            return 1
+        except StoreWriteError as exc:
+            progress.stop()
             print(f"webbench: error: {exc}", file=sys.stderr)
             return 1
     print_summary(summary, Console())

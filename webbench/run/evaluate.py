@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import platform
 import socket
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +20,7 @@ from webbench.core.types import Task
 from webbench.run.episode import Episode, Limits
 from webbench.run.plan import plan_episodes
 from webbench.run.pool import WorkerPool, WorkerSpec
-from webbench.run.store import RunStore, RunStoreError, redact_secrets
+from webbench.run.store import RunStore, RunStoreError, StoreWriteError, redact_secrets
 from webbench.run.summary import summarize_run
 
 
@@ -209,16 +210,26 @@ class PreparedRun:
     spec: WorkerSpec
 
 
-def prepare_resume(path: Path, given: dict[str, Any], runtime: dict[str, Any]) -> PreparedRun:
-    """Reopen the run folder ``path`` and plan the episodes it lacks (see config_from_manifest)."""
+def prepare_resume(
+    path: Path, given: dict[str, Any], runtime: dict[str, Any], retry: Collection[str] = ()
+) -> PreparedRun:
+    """Reopen the run folder ``path`` and plan the episodes it lacks (see config_from_manifest),
+    and those whose last record has a status in ``retry`` (see ``RETRYABLE``)."""
     store = RunStore.open(path)
-    return prepare(config_from_manifest(store.manifest, given, runtime), store=store)
+    return prepare(config_from_manifest(store.manifest, given, runtime), store=store, retry=retry)
 
 
 def prepare(
-    config: EvalConfig, out: Path = Path("runs"), run_id: str | None = None, store: RunStore | None = None
+    config: EvalConfig,
+    out: Path = Path("runs"),
+    run_id: str | None = None,
+    store: RunStore | None = None,
+    retry: Collection[str] = (),
 ) -> PreparedRun:
-    """Check everything a run needs, create its folder (unless ``store`` is being resumed), plan episodes."""
+    """Check everything a run needs, create its folder (unless ``store`` is being resumed), plan episodes.
+
+    The returned store holds the run's writer lock (RunLockedError when another process does).
+    """
     suite = get_suite(config.suite)
     tasks = load_selected_tasks(suite, config)
     if config.episodes < 1:
@@ -232,8 +243,9 @@ def prepare(
         run_id = run_id or default_run_id(config)
         store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
     else:
+        store.lock()
         store.cut_torn_tail()
-    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys())
+    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys(retry))
     env_config = EnvConfig(
         data=Path(config.data) if config.data else None,
         split=config.split or suite.default_split(),
@@ -252,8 +264,8 @@ def prepare(
     return PreparedRun(store, suite, config, jobs, len(tasks) * config.episodes, spec)
 
 
-def write_summary(store: RunStore) -> dict[str, Any]:
-    """Compute ``summary.json`` from the run's episodes, write it and return it."""
+def compute_summary(store: RunStore) -> dict[str, Any]:
+    """Return the run's summary, computed from its episodes (nothing is written)."""
     config = EvalConfig(**store.manifest["config"])
     suite = get_suite(config.suite)
     env_config = EnvConfig(data=Path(config.data) if config.data else None, options=config.suite_options)
@@ -262,6 +274,12 @@ def write_summary(store: RunStore) -> dict[str, Any]:
     )
     summary["run_id"] = store.path.name
     summary["agent"] = config.agent
+    return summary
+
+
+def write_summary(store: RunStore) -> dict[str, Any]:
+    """Compute ``summary.json`` from the run's episodes, write it and return it."""
+    summary = compute_summary(store)
     store.write_summary(summary)
     return summary
 
@@ -269,8 +287,9 @@ def write_summary(store: RunStore) -> dict[str, Any]:
 def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run the prepared episodes, appending each record as it finishes; return the summary.
 
-    KeyboardInterrupt propagates after the workers are stopped and the summary of
-    the finished episodes is written.
+    KeyboardInterrupt, and the pool's errors, propagate after the workers are stopped and
+    the summary of the finished episodes is written (when the disk lets it: a failure to
+    write it then does not hide the first error). The writer lock is released at the end.
     """
 
     def record(rec: dict[str, Any]) -> None:
@@ -280,6 +299,11 @@ def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | Non
 
     try:
         WorkerPool(prepared.spec, prepared.config.workers, record).run(prepared.jobs)
+    except BaseException:
+        with contextlib.suppress(StoreWriteError):
+            write_summary(prepared.store)
+        raise
+    else:
+        return write_summary(prepared.store)
     finally:
-        summary = write_summary(prepared.store)
-    return summary
+        prepared.store.release()
