@@ -74,7 +74,8 @@ def _run(env, agent, tmp_path, **limits):
 def test_success_and_record_fields(tmp_path) -> None:
     _, rec = _run(CountdownEnv(), ScriptAgent(["noop()", 'answer("done")']), tmp_path)
     assert rec["status"] == "ok" and rec["success"] is True and rec["steps"] == 2 and rec["answer"] == "done"
-    assert rec["seed"] == 123 and rec["task_id"] == "t/1" and rec["trajectory"] == "trajectories/t_1-6196f641__0.json"
+    assert rec["seed"] == 123 and rec["task_id"] == "t/1"
+    assert rec["trajectory"] == "trajectories/t_1-6196f641__0.json"
     trajectory = json.loads((tmp_path / "t_1-6196f641__0.json").read_text())
     assert [s["action"] for s in trajectory["steps"]] == ["noop()", 'answer("done")']
 
