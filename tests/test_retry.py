@@ -13,32 +13,13 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_DATA, read_jsonl, webbench
+from conftest import read_jsonl, webbench
+from infra import awb_data, awb_eval, last_line  # noqa: F401 - awb_data is the module's fixture
 
 from webbench.run.pool import CircuitBreaker, CircuitOpen, describe_exit
 from webbench.run.store import RunStore
 
-DATA = SHARED_DATA / "autowebbench"
-TASKS = [f"zh_ood-{i:03d}" for i in range(5)]
-
-
-@pytest.fixture(autouse=True)
-def _data() -> None:
-    if not DATA.is_dir():
-        pytest.skip("../shared/data/autowebbench is not beside the project")
-
-
-def awb_eval(out: Path, agent: str, *extra: str, tasks: list[str] = TASKS):
-    """Run ``webbench eval`` on AutoWebBench ``tasks`` into ``out/r``; return the completed process."""
-    return webbench(
-        "eval", "--suite", "autowebbench", "--split", "zh_ood", "--data", str(DATA),
-        "--tasks", ",".join(tasks), "--agent", agent, "--out", str(out), "--run-id", "r", *extra,
-    )  # fmt: skip
-
-
-def last_line(text: str) -> str:
-    """Return the last non-blank line of ``text`` (the progress bar leaves a blank one)."""
-    return [line for line in text.splitlines() if line.strip()][-1]
+pytestmark = pytest.mark.usefixtures("awb_data")
 
 
 def by_task(records: list[dict]) -> dict[str, dict]:

@@ -15,6 +15,7 @@ that cannot be written (disk full, read-only disk).
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing
 import os
 import re
@@ -42,6 +43,8 @@ STOP_WAIT_S = 10.0
 MAX_STARTUP_DEATHS = 3
 #: A run whose first this many records are ``env_error`` with the same error stops.
 BREAKER_N = 3
+#: What an OSError from writing an episode's files means the disk cannot take more (full, read-only).
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,9 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
             try:
                 record = runner.run(job)
             except OSError as exc:
-                if not _is_under(exc.filename, spec.traj_dir):
+                if exc.errno not in _DISK_ERRORS:
                     raise
-                error = f"cannot write {exc.filename} ({exc.strerror or exc})"
+                error = f"cannot write the trajectory under {spec.traj_dir} ({exc.strerror or exc})"
                 conn.send(("unwritable", make_record(job, "env_error", error, time.monotonic() - started)))
                 continue
             if runner.env_broken:
@@ -118,11 +121,6 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
             _close_quietly(env)
         with contextlib.suppress(Exception):  # closing is best effort at exit
             close_agent(agent)
-
-
-def _is_under(filename: Any, folder: Path) -> bool:
-    """Return whether ``filename`` (an OSError's: a path or None) lies in ``folder``."""
-    return isinstance(filename, str) and Path(filename).is_relative_to(folder)
 
 
 def describe_exit(code: int | None) -> str:

@@ -165,6 +165,7 @@ def _write_json_atomic(path: Path, data: Any) -> None:
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         raise StoreWriteError(f"cannot write {path} ({exc.strerror or exc})") from exc
 
 
