@@ -75,8 +75,9 @@ def _run(env, agent, tmp_path, **limits):
 def test_success_and_record_fields(tmp_path) -> None:
     _, rec = _run(CountdownEnv(), ScriptAgent(["noop()", 'answer("done")']), tmp_path)
     assert rec["status"] == "ok" and rec["success"] is True and rec["steps"] == 2 and rec["answer"] == "done"
-    assert rec["seed"] == 123 and rec["task_id"] == "t/1" and rec["trajectory"] == "trajectories/t_1__0.json"
-    trajectory = json.loads((tmp_path / "t_1__0.json").read_text())
+    assert rec["seed"] == 123 and rec["task_id"] == "t/1"
+    assert rec["trajectory"] == "trajectories/t_1-6196f641__0.json"
+    trajectory = json.loads((tmp_path / "t_1-6196f641__0.json").read_text())
     assert [s["action"] for s in trajectory["steps"]] == ["noop()", 'answer("done")']
 
 
@@ -88,7 +89,7 @@ def test_step_limit_calls_finish(tmp_path) -> None:
 
 def test_unparsable_action_is_an_observation_error(tmp_path) -> None:
     _, rec = _run(CountdownEnv(), ScriptAgent(["fly away", 'answer("done")']), tmp_path)
-    steps = json.loads((tmp_path / "t_1__0.json").read_text())["steps"]
+    steps = json.loads((tmp_path / "t_1-6196f641__0.json").read_text())["steps"]
     assert rec["success"] and rec["steps"] == 2 and "not a valid action call" in steps[0]["error"]
 
 
@@ -97,7 +98,7 @@ def test_agent_error_keeps_traceback(tmp_path) -> None:
     runner, rec = _run(env, ScriptAgent(["noop()", ValueError("boom")]), tmp_path)
     assert rec["status"] == "agent_error" and rec["error"] == "ValueError: boom" and not rec["success"]
     assert env.finished and not runner.tainted
-    assert "ValueError: boom" in json.loads((tmp_path / "t_1__0.json").read_text())["traceback"]
+    assert "ValueError: boom" in json.loads((tmp_path / "t_1-6196f641__0.json").read_text())["traceback"]
 
 
 def test_step_timeout(tmp_path) -> None:

@@ -57,7 +57,7 @@ def test_torn_last_line_is_ignored_then_cut(tmp_path) -> None:
 
 def test_corrupt_line_in_the_middle_is_an_error(tmp_path) -> None:
     path = tmp_path / "episodes.jsonl"
-    path.write_text('{"a": 1}\nnot json\n{"b": 2}\n')
+    path.write_text(json.dumps(_record("a", 0)) + '\nnot json\n{"b": 2}\n')
     with pytest.raises(RunStoreError, match="line 2 is not valid JSON"):
         read_episodes(path)
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import subprocess
 import sys
+import tempfile
 from importlib import metadata
 
-from webbench.browser.chromium import find_browser, find_driver, major_version
+from webbench.browser.chromium import CHROMIUM_FLAGS, find_browser, find_driver, major_version
 from webbench.core.env import EnvConfig
 from webbench.core.suite import get_suite, suite_names
 from webbench.data import data_home
+from webbench.run.reaper import kill_group
+
+#: Seconds the browser is given to start and render a page.
+START_TIMEOUT_S = 30.0
+_MARK = "webbench-doctor-ok"
 
 #: Optional parts: import name -> (what it is for, how to install it).
 OPTIONAL = {
@@ -35,6 +42,36 @@ def _line(ok: bool | None, name: str, text: str) -> str:
     return f"[{mark}] {name:<16} {text}"
 
 
+def browser_start(browser: str, timeout: float = START_TIMEOUT_S) -> str | None:
+    """Return None when ``browser`` starts headless with the harness's flags and renders a page,
+    else why not (its exit status and last error line, or the time-out)."""
+    with tempfile.TemporaryDirectory(prefix="webbench-doctor-") as profile:
+        command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom"]
+        try:
+            proc = subprocess.Popen(
+                [*command, f"data:text/html,<p>{_MARK}</p>"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return f"cannot be run ({exc.strerror or exc})"
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc.pid)
+            proc.communicate()
+            return f"did not render a page within {timeout:g} s"
+        finally:
+            kill_group(proc.pid)
+    if proc.returncode == 0 and _MARK in out:
+        return None
+    last = next((line.strip() for line in reversed(err.splitlines()) if line.strip()), "")
+    return f"exit code {proc.returncode}" + (f": {last[:200]}" if last else ", no page rendered")
+
+
 def checks() -> list[tuple[bool | None, str, str]]:
     """Return (ok, name, text) for every requirement; ok is None for a warning."""
     rows: list[tuple[bool | None, str, str]] = []
@@ -43,6 +80,14 @@ def checks() -> list[tuple[bool | None, str, str]]:
     browser, driver = find_browser(), find_driver()
     if browser:
         rows.append((True, "chromium", f"{browser} (version {major_version(browser)})"))
+        failure = browser_start(browser)
+        rows.append(
+            (
+                failure is None,
+                "browser start",
+                "starts headless and renders a page" if failure is None else f"fails: {failure}",
+            )
+        )
     else:
         rows.append(
             (
@@ -135,7 +180,7 @@ def _has_dist(module: str) -> bool:
 
 
 def main(_args: argparse.Namespace, _extra: list[str]) -> int:
-    """Print the checks; exit 1 when a required one (Python, Chromium, chromedriver) fails."""
+    """Print the checks; exit 1 when a required one (Python, Chromium and its start, chromedriver) fails."""
     rows = checks()
     for ok, name, text in rows:
         print(_line(ok, name, text))

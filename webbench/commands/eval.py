@@ -16,8 +16,8 @@ from webbench.core.errors import UsageError
 from webbench.core.suite import Suite, get_suite
 from webbench.report.console import print_summary
 from webbench.run.evaluate import EvalConfig, check_timeout, prepare, prepare_resume, run, run_notes
-from webbench.run.pool import WorkerStartError
-from webbench.run.store import RunStore
+from webbench.run.pool import CircuitOpen, WorkerStartError
+from webbench.run.store import RETRYABLE, RunStore, StoreWriteError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="parent folder of run folders (default runs)")
     p.add_argument("--run-id", help="name of the run folder (default: suite-agent-time)")
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="run only the episodes RUN_DIR lacks")
+    p.add_argument(
+        "--retry",
+        metavar="STATUS[,STATUS]",
+        help="with --resume: also re-run the episodes whose last record is env_error and/or timeout "
+        "(the old record stays as history; agent_error is never retried)",
+    )
     p.add_argument("--max-steps", type=int, help="step limit per episode (default: the suite's)")
     p.add_argument("--step-timeout", type=float, help="seconds per agent call (default 120; 0: none)")
     p.add_argument("--episode-timeout", type=float, help="seconds per episode (default 900; 0: none)")
@@ -165,6 +171,24 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig:
     )
 
 
+def _retry(args: argparse.Namespace) -> tuple[str, ...]:
+    """Return the statuses ``--retry`` names (checked: retryable ones, with --resume only)."""
+    if args.retry is None:
+        return ()
+    if args.resume is None:
+        raise UsageError("webbench eval: --retry needs --resume RUN_DIR")
+    statuses = tuple(s.strip() for s in args.retry.split(","))
+    for status in statuses:
+        if status == "agent_error":
+            raise UsageError(
+                "webbench eval: --retry agent_error: an agent's fault is its score and is never re-run "
+                "(start a new run for a changed agent)"
+            )
+        if status not in RETRYABLE:
+            raise UsageError(f"webbench eval: --retry {status!r}: give {' and/or '.join(RETRYABLE)}")
+    return statuses
+
+
 def _sigterm_as_interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -172,9 +196,10 @@ def _sigterm_as_interrupt(_signum: int, _frame: Any) -> None:
 def main(args: argparse.Namespace, extra: list[str]) -> int:
     """Run ``webbench eval``; return the exit code (130 when interrupted)."""
     console = Console(stderr=True)
+    retry = _retry(args)
     if args.resume is not None:
         _check_resume_folder(args)
-        prepared = prepare_resume(args.resume, _given(args, extra), _runtime(args))
+        prepared = prepare_resume(args.resume, _given(args, extra), _runtime(args), retry)
     else:
         prepared = prepare(_config(args, extra), args.out or Path("runs"), args.run_id)
     for note in run_notes(prepared):
@@ -216,6 +241,18 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
             )
             return 130
         except WorkerStartError as exc:
+            print(f"webbench: error: {exc}", file=sys.stderr)
+            return 1
+        except CircuitOpen as exc:
+            progress.stop()
+            print(
+                f"webbench: error: {exc}: run stopped, {len(store.episodes())} records kept in {store.path}; "
+                f"once fixed: webbench eval --resume {store.path} --retry env_error",
+                file=sys.stderr,
+            )
+            return 1
+        except StoreWriteError as exc:
+            progress.stop()
             print(f"webbench: error: {exc}", file=sys.stderr)
             return 1
     print_summary(summary, Console())

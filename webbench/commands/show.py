@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from webbench.report.console import print_summary
-from webbench.run.evaluate import write_summary
+from webbench.run.evaluate import compute_summary
 from webbench.run.store import RunStore
 
 
@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace, _extra: list[str]) -> int:
-    """Print the run's summary (recomputed from its episodes, so it is never stale)."""
-    print_summary(write_summary(RunStore.open(args.run_dir)))
+    """Print the run's summary, recomputed from its episodes (never stale); nothing is written,
+    so a read-only run folder, or one being written, can be shown."""
+    print_summary(compute_summary(RunStore.open(args.run_dir)))
     return 0

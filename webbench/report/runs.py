@@ -19,7 +19,7 @@ from typing import Any
 from webbench.core.metric import MetricSpec
 from webbench.core.redact import redact
 from webbench.core.suite import SuiteError, get_suite
-from webbench.run.store import RunStore, RunStoreError
+from webbench.run.store import RunStore, RunStoreError, check_record, latest_records
 
 BASELINE_FORMAT = "webbench-baseline/1"
 
@@ -37,8 +37,6 @@ BASELINE_FIELDS = (
     "usage",
     "end_reason",
 )
-
-_REQUIRED = ("suite", "task_id", "episode")
 
 
 @dataclass
@@ -64,18 +62,11 @@ class RunData:
         return None if self.is_baseline else self.path
 
 
-def _check_records(records: list[dict[str, Any]], where: Path) -> list[dict[str, Any]]:
-    for number, record in enumerate(records, 1):
-        if not isinstance(record, dict):
-            raise RunStoreError(f"{where}: record {number} is not a JSON object")
-        missing = [name for name in _REQUIRED if name not in record]
-        if missing:
-            raise RunStoreError(f"{where}: record {number} lacks {', '.join(missing)}")
-    return records
-
-
 def load_run(path: Path) -> RunData:
-    """Return the run folder or baseline file at ``path``; RunStoreError (exit 2) if it is neither."""
+    """Return the run folder or baseline file at ``path``; RunStoreError (exit 2) if it is neither.
+
+    Its records are one per (suite, task_id, episode), the last written (see RunStore.episodes).
+    """
     path = Path(path)
     if path.is_dir():
         store = RunStore(path)
@@ -83,7 +74,7 @@ def load_run(path: Path) -> RunData:
             raise RunStoreError(f"{path} is not a run folder (no manifest.json)")
         manifest = store.manifest
         config = manifest.get("config") or {}
-        records = _check_records(store.episodes(), path / "episodes.jsonl")
+        records = store.episodes()
         return RunData(
             path, manifest.get("run_id") or path.name, str(config.get("agent", "?")), records, manifest
         )
@@ -107,12 +98,16 @@ def _load_baseline(path: Path) -> RunData:
         for task_id, episodes in tasks.items():
             if not isinstance(episodes, list):
                 raise RunStoreError(f"{path}: suites.{suite}.tasks.{task_id} must be a list of episodes")
-            records.extend({"suite": suite, "task_id": task_id, **e} for e in episodes)
+            for episode in episodes:
+                where = f"{path}: record {len(records) + 1}"
+                if not isinstance(episode, dict):
+                    raise RunStoreError(f"{where} is not a JSON object")
+                records.append(check_record({"suite": suite, "task_id": task_id, **episode}, where))
     return RunData(
         path,
         str(data.get("run_id", path.stem)),
         str(data.get("agent", "?")),
-        _check_records(records, path),
+        latest_records(records),
         data.get("manifest") or {},
         is_baseline=True,
     )

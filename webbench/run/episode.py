@@ -7,6 +7,7 @@ cannot stall the run: after ``step_timeout`` seconds the episode ends with statu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import queue
 import threading
@@ -91,8 +92,13 @@ def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
 
 
 def safe_name(text: str) -> str:
-    """Return ``text`` made safe as a file name (task ids may hold '/', ':' ...)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:120]
+    """Return ``text`` made safe as a file name (task ids may hold '/', ':' ...), unique per text.
+
+    Unsafe characters become '_' and a short hash of the raw text is added, so that
+    ``job/1`` and ``job_1`` (or ids that differ only in case or past the cut) never share a file.
+    """
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:100] + "-" + digest
 
 
 @dataclass

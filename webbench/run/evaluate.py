@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
 import platform
 import socket
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -24,7 +25,7 @@ from webbench.data.digest import data_sha256
 from webbench.run.episode import Episode, Limits
 from webbench.run.plan import plan_episodes
 from webbench.run.pool import WorkerPool, WorkerSpec
-from webbench.run.store import RunStore, RunStoreError
+from webbench.run.store import RunStore, RunStoreError, StoreWriteError
 from webbench.run.summary import summarize_run
 
 
@@ -316,16 +317,26 @@ class PreparedRun:
     spec: WorkerSpec
 
 
-def prepare_resume(path: Path, given: dict[str, Any], runtime: dict[str, Any]) -> PreparedRun:
-    """Reopen the run folder ``path`` and plan the episodes it lacks (see config_from_manifest)."""
+def prepare_resume(
+    path: Path, given: dict[str, Any], runtime: dict[str, Any], retry: Collection[str] = ()
+) -> PreparedRun:
+    """Reopen the run folder ``path`` and plan the episodes it lacks (see config_from_manifest),
+    and those whose last record has a status in ``retry`` (see ``RETRYABLE``)."""
     store = RunStore.open(path)
-    return prepare(config_from_manifest(store.manifest, given, runtime), store=store)
+    return prepare(config_from_manifest(store.manifest, given, runtime), store=store, retry=retry)
 
 
 def prepare(
-    config: EvalConfig, out: Path = Path("runs"), run_id: str | None = None, store: RunStore | None = None
+    config: EvalConfig,
+    out: Path = Path("runs"),
+    run_id: str | None = None,
+    store: RunStore | None = None,
+    retry: Collection[str] = (),
 ) -> PreparedRun:
-    """Check everything a run needs, create its folder (unless ``store`` is being resumed), plan episodes."""
+    """Check everything a run needs, create its folder (unless ``store`` is being resumed), plan episodes.
+
+    The returned store holds the run's writer lock (RunLockedError when another process does).
+    """
     check_options(config)
     suite = get_suite(config.suite)
     tasks = load_selected_tasks(suite, config)
@@ -346,8 +357,9 @@ def prepare(
         run_id = run_id or default_run_id(config)
         store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
     else:
+        store.lock()
         store.cut_torn_tail()
-    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys())
+    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys(retry))
     limits = Limits(
         max_steps=config.max_steps or suite.default_max_steps,
         step_timeout=config.step_timeout,
@@ -376,8 +388,8 @@ def run_notes(prepared: PreparedRun) -> list[str]:
     return notes
 
 
-def write_summary(store: RunStore) -> dict[str, Any]:
-    """Compute ``summary.json`` from the run's episodes, write it and return it."""
+def compute_summary(store: RunStore) -> dict[str, Any]:
+    """Return the run's summary, computed from its episodes (nothing is written)."""
     config = EvalConfig(**store.manifest["config"])
     suite = get_suite(config.suite)
     env_config = EnvConfig(data=Path(config.data) if config.data else None, options=config.suite_options)
@@ -386,6 +398,12 @@ def write_summary(store: RunStore) -> dict[str, Any]:
     )
     summary["run_id"] = store.path.name
     summary["agent"] = config.agent
+    return summary
+
+
+def write_summary(store: RunStore) -> dict[str, Any]:
+    """Compute ``summary.json`` from the run's episodes, write it and return it."""
+    summary = compute_summary(store)
     store.write_summary(summary)
     return summary
 
@@ -396,8 +414,9 @@ def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | Non
     The suite's ``services`` are entered once around the whole run (their yield reaches every
     env as ``EnvConfig.services``), and no more workers start than ``Suite.max_workers``.
 
-    KeyboardInterrupt propagates after the workers are stopped and the summary of
-    the finished episodes is written.
+    KeyboardInterrupt and the pool's errors propagate after the workers are stopped and
+    the summary of the finished episodes is written (when the disk lets it: a failure to
+    write it then does not hide the first error). The writer lock is released at the end.
     """
 
     def record(rec: dict[str, Any]) -> None:
@@ -411,6 +430,11 @@ def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | Non
         with suite.services(spec.env_config) as services:
             spec = replace(spec, env_config=replace(spec.env_config, services=dict(services)))
             WorkerPool(spec, workers, record).run(prepared.jobs)
+    except BaseException:
+        with contextlib.suppress(StoreWriteError):
+            write_summary(prepared.store)
+        raise
+    else:
+        return write_summary(prepared.store)
     finally:
-        summary = write_summary(prepared.store)
-    return summary
+        prepared.store.release()

@@ -3,14 +3,22 @@
 The parent hands each worker one episode at a time over a pipe, so it always knows
 what every worker holds. A worker that dies, or overruns its episode by more than
 ``GRACE_S``, is killed with its whole process group and replaced, and the episode it
-held is recorded (``env_error`` or ``timeout``). No episode is dropped silently.
+held is recorded (``env_error`` with the worker's exit status, or ``timeout``). No
+episode is dropped silently.
+
+Three things stop a run instead (each an error naming the cause, exit 1): workers that
+cannot start, a run whose first ``BREAKER_N`` records are the same infrastructure error
+(a browser that cannot start, a site that is down: a circuit breaker), and a run file
+that cannot be written (disk full, read-only disk).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing
 import os
+import re
 import signal
 import time
 from collections import deque
@@ -25,6 +33,7 @@ from webbench.core.env import EnvConfig
 from webbench.core.suite import get_suite
 from webbench.run.episode import Episode, EpisodeRunner, Limits, make_record
 from webbench.run.reaper import Reaper, kill_group
+from webbench.run.store import StoreWriteError
 
 #: How long past its episode time-out a silent worker is given before it is killed.
 GRACE_S = 60.0
@@ -32,6 +41,10 @@ GRACE_S = 60.0
 STOP_WAIT_S = 10.0
 #: Workers that die before they are ready this many times stop the run.
 MAX_STARTUP_DEATHS = 3
+#: A run whose first this many records are ``env_error`` with the same error stops.
+BREAKER_N = 3
+#: What an OSError from writing an episode's files means the disk cannot take more (full, read-only).
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,14 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
                 )
                 continue
             runner = EpisodeRunner(env, agent, spec.limits, spec.traj_dir)
-            record = runner.run(job)
+            try:
+                record = runner.run(job)
+            except OSError as exc:
+                if exc.errno not in _DISK_ERRORS:
+                    raise
+                error = f"cannot write the trajectory under {spec.traj_dir} ({exc.strerror or exc})"
+                conn.send(("unwritable", make_record(job, "env_error", error, time.monotonic() - started)))
+                continue
             if runner.env_broken:
                 _close_quietly(env)
                 env = None
@@ -102,6 +122,20 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
             _close_quietly(env)
         with contextlib.suppress(Exception):  # closing is best effort at exit
             close_agent(agent)
+
+
+def describe_exit(code: int | None) -> str:
+    """Return how a worker process ended, from its exit code (negative: the signal that killed it)."""
+    if code is None:
+        return "it closed its pipe but did not exit"
+    if code >= 0:
+        return f"exit code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    likely = " (likely the out-of-memory killer)" if -code == signal.SIGKILL else ""
+    return f"killed by {name}{likely}"
 
 
 def _close_quietly(env: Any) -> None:
@@ -123,6 +157,42 @@ class WorkerStartError(RuntimeError):
     """A worker could not build its suite or agent; the message says why."""
 
 
+class CircuitOpen(RuntimeError):
+    """The run's first episodes all failed with the same infrastructure error; the message names it."""
+
+
+def _first_line(error: str | None) -> str:
+    """Return the first line of an error message ("" for none)."""
+    lines = (error or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+class CircuitBreaker:
+    """Watches the first records of a run; trips when ``n`` in a row are the same env_error."""
+
+    def __init__(self, n: int = BREAKER_N) -> None:
+        self.n = n
+        self._first: list[str] = []
+        self._settled = False
+
+    def check(self, record: dict[str, Any]) -> None:
+        """Take the next record; raise CircuitOpen when the first ``n`` are the same env_error."""
+        if self._settled:
+            return
+        if record.get("status") != "env_error":
+            self._settled = True
+            return
+        # numbers blanked: ports, pids and temporary names differ between two equal failures
+        self._first.append(re.sub(r"\d+", "#", _first_line(record.get("error"))))
+        if len(self._first) < self.n:
+            return
+        self._settled = True
+        if len(set(self._first)) == 1:
+            raise CircuitOpen(
+                f"the first {self.n} episodes failed alike ({_first_line(record.get('error'))})"
+            )
+
+
 class WorkerPool:
     """Runs a list of episodes on ``n`` worker processes; ``on_record`` gets each result."""
 
@@ -134,6 +204,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._reaper: Reaper | None = None
         self._startup_deaths = 0
+        self._breaker = CircuitBreaker()
 
     @property
     def _hard_limit(self) -> float:
@@ -161,8 +232,19 @@ class WorkerPool:
         worker.since = time.monotonic()
         worker.conn.send(worker.job)
 
-    def _lose(self, worker: _Worker, status: str, error: str) -> None:
-        """Kill ``worker`` and record the episode it held as ``status``."""
+    def _record(self, record: dict[str, Any]) -> None:
+        self.on_record(record)
+        self._breaker.check(record)
+
+    def _lose(self, worker: _Worker, status: str, error: str | None = None) -> None:
+        """Kill ``worker`` and record the episode it held as ``status``.
+
+        ``error`` None means the worker died: its exit status (read once it has exited,
+        before its process group is killed) is the error.
+        """
+        if error is None:
+            worker.process.join(STOP_WAIT_S)
+            error = f"worker process died: {describe_exit(worker.process.exitcode)}"
         kill_group(worker.process.pid)
         worker.process.join(STOP_WAIT_S)
         self._workers.remove(worker)
@@ -171,9 +253,9 @@ class WorkerPool:
             if self._startup_deaths >= MAX_STARTUP_DEATHS:
                 raise WorkerStartError(f"workers keep dying before they start ({error})")
         if worker.job is not None:
+            job, worker.job = worker.job, None
             duration = time.monotonic() - worker.since
-            self.on_record(make_record(worker.job, status, error, duration, config=self.spec.env_config))
-            worker.job = None
+            self._record(make_record(job, status, error, duration, config=self.spec.env_config))
 
     def run(self, jobs: list[Episode]) -> None:
         """Run every job; return when each has a record. Ctrl-C stops the workers and re-raises."""
@@ -197,8 +279,7 @@ class WorkerPool:
                 if worker.conn in ready:
                     self._receive(worker, pending)
                 elif worker.process.sentinel in ready and worker in self._workers:
-                    code = worker.process.exitcode
-                    self._lose(worker, "env_error", f"worker process died (exit code {code})")
+                    self._lose(worker, "env_error")
                 elif worker.job is not None and time.monotonic() - worker.since > self._hard_limit:
                     self._lose(worker, "timeout", f"episode exceeded {self._hard_limit:g} s; worker killed")
             busy = sum(1 for w in self._workers if w.process.is_alive())
@@ -209,11 +290,18 @@ class WorkerPool:
         try:
             kind, payload = worker.conn.recv()
         except (EOFError, OSError):
-            self._lose(worker, "env_error", f"worker process died (exit code {worker.process.exitcode})")
+            self._lose(worker, "env_error")
             return
-        if kind in ("done", "retire"):
+        if kind == "unwritable":
             worker.job = None
             self.on_record(payload)
+            raise StoreWriteError(
+                f"{payload['error']}; {payload['suite']} task {payload['task_id']!r} episode "
+                f"{payload['episode']} is recorded as env_error (re-run it with --retry env_error)"
+            )
+        if kind in ("done", "retire"):
+            worker.job = None
+            self._record(payload)
         if kind == "retire":
             # its agent thread may still be running: the worker exits and is replaced
             worker.process.join(STOP_WAIT_S)

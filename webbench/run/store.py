@@ -1,31 +1,75 @@
 """The run store: plain files under ``<out>/<run_id>/``.
 
 ``manifest.json`` (what was run, never a secret), ``episodes.jsonl`` (one line per
-finished episode, appended, flushed and fsynced as it ends), ``summary.json``
-(aggregates) and ``trajectories/`` (per-episode steps and screenshots). A torn last
-line of ``episodes.jsonl`` (a crash mid-write) is ignored when reading and cut off
-before the next append.
+finished episode attempt, appended, flushed and fsynced as it ends), ``summary.json``
+(aggregates), ``trajectories/`` (per-episode steps and screenshots) and ``writer.lock``
+(who is writing the run). A torn last line of ``episodes.jsonl`` (a crash mid-write) is
+ignored when reading and cut off before the next append.
+
+An episode may have several lines (``--retry`` re-runs infrastructure failures): the
+last line of a (suite, task_id, episode) key supersedes the earlier ones, which stay
+in the file as history. Every reader goes through :meth:`RunStore.episodes`, which
+returns that last line only. Readers never write: only a store holding the writer
+lock (:meth:`RunStore.lock`) creates, appends or cuts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import json
 import os
 import re
+import socket
+from collections import Counter
+from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from webbench.core.errors import UsageError
 from webbench.core.redact import redact as redact_secrets  # noqa: F401 (the store's name for it)
+from webbench.run.summary import STATUSES
 
 EPISODES = "episodes.jsonl"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
 TRAJECTORIES = "trajectories"
+LOCK = "writer.lock"
+
+#: Statuses ``--retry`` may re-run: infrastructure faults and time-outs (each by name).
+#: ``agent_error`` is never retryable: an agent's fault cannot be hidden by a re-run.
+RETRYABLE = ("env_error", "timeout")
+
+#: Record fields checked when present: name -> (accepted types, what they are in a message).
+_FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "split": ((str, type(None)), "a string"),
+    "seed": ((int, type(None)), "an integer"),
+    "success": ((bool,), "true or false"),
+    "score": ((int, float), "a number"),
+    "metrics": ((dict, type(None)), "an object or null"),
+    "steps": ((int,), "an integer"),
+    "duration_s": ((int, float), "a number"),
+    "usage": ((dict, type(None)), "an object or null"),
+    "error": ((str, type(None)), "a string or null"),
+    "end_reason": ((str, type(None)), "a string or null"),
+    "details": ((dict, type(None)), "an object or null"),
+    "trajectory": ((str, type(None)), "a string or null"),
+    "attempt": ((int,), "an integer"),
+}
+
+_held: dict[Path, IO[str]] = {}
 
 
 class RunStoreError(UsageError):
     """A run folder that cannot be created or read; the message names it."""
+
+
+class RunLockedError(RunStoreError):
+    """Another live process is writing the run folder; the message names it (pid, host, start)."""
+
+
+class StoreWriteError(RuntimeError):
+    """Writing a run file failed (disk full, read-only disk): the run stops (exit 1)."""
 
 
 def episode_key(record: dict[str, Any]) -> tuple[str, str, int]:
@@ -33,28 +77,99 @@ def episode_key(record: dict[str, Any]) -> tuple[str, str, int]:
     return record["suite"], record["task_id"], int(record["episode"])
 
 
+def _record_problem(record: Any) -> str | None:
+    """Return what is wrong with one record's shape and types, or None when it is sound."""
+    if not isinstance(record, dict):
+        return "is not a JSON object"
+    missing = [name for name in ("suite", "task_id", "episode") if name not in record]
+    if missing:
+        return f"lacks {', '.join(missing)}"
+    for name in ("suite", "task_id"):
+        if not isinstance(record[name], str):
+            return f"has {name} {record[name]!r}, not a string"
+    episode = record["episode"]
+    if not isinstance(episode, int) or isinstance(episode, bool) or episode < 0:
+        return f"has episode {episode!r}, not an integer >= 0"
+    if "status" in record and record["status"] not in STATUSES:
+        return f"has status {record['status']!r}, not one of {', '.join(STATUSES)}"
+    for name, (types, text) in _FIELD_TYPES.items():
+        if name not in record:
+            continue
+        value = record[name]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            return f"has {name} {value!r}, not {text}"
+    return None
+
+
+def check_record(record: Any, where: str) -> dict[str, Any]:
+    """Return ``record`` when its keys and types are sound; RunStoreError naming ``where`` if not.
+
+    Only a JSON ``true`` is a success: ``"success": "no"`` is an error, not a success.
+    """
+    problem = _record_problem(record)
+    if problem is not None:
+        raise RunStoreError(f"{where} {problem}")
+    return record
+
+
+def _no_constants(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def read_episodes(path: Path) -> list[dict[str, Any]]:
-    """Return the records of an ``episodes.jsonl``; a torn or corrupt last line is skipped."""
-    if not path.exists():
+    """Return every line's record of an ``episodes.jsonl`` (the history); a torn last line is skipped.
+
+    A line that is not JSON, or whose record has wrong keys or types, is a RunStoreError
+    naming the file and line.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise RunStoreError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     records = []
-    lines = path.read_bytes().split(b"\n")
+    lines = data.split(b"\n")
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            record = json.loads(line, parse_constant=_no_constants)
         except ValueError as exc:
             if number >= len(lines) - 1:
                 break
             raise RunStoreError(f"{path}: line {number} is not valid JSON ({exc})") from exc
+        records.append(check_record(record, f"{path}: line {number}"))
     return records
+
+
+def latest_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return one record per (suite, task_id, episode) key: its last, in the order those were written."""
+    latest: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for record in records:
+        key = episode_key(record)
+        latest.pop(key, None)
+        latest[key] = record
+    return list(latest.values())
 
 
 def _write_json_atomic(path: Path, data: Any) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreWriteError(f"cannot write {path} ({exc.strerror or exc})") from exc
+
+
+def _holder(path: Path) -> str:
+    """Return who holds the lock file ``path``, as its holder wrote it."""
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        return f"pid {info['pid']} on {info['host']}, started {info['started']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
 
 
 class RunStore:
@@ -62,29 +177,77 @@ class RunStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._attempts: Counter[tuple[str, str, int]] | None = None
 
     @classmethod
     def create(cls, parent: Path, run_id: str, manifest: dict[str, Any]) -> RunStore:
-        """Return a new run folder ``parent/run_id`` holding ``manifest``; error if it has one."""
+        """Return a new run folder ``parent/run_id`` holding ``manifest``, locked for writing.
+
+        RunStoreError if it already has a manifest or cannot be created (a read-only ``--out``).
+        """
         if not re.fullmatch(r"[A-Za-z0-9._-]+", run_id) or run_id in (".", ".."):
             raise RunStoreError(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-' only")
         store = cls(Path(parent) / run_id)
+        try:
+            (store.path / TRAJECTORIES).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunStoreError(f"cannot create the run folder {store.path} ({exc.strerror or exc})") from exc
+        store.lock()
         if (store.path / MANIFEST).exists():
+            store.release()
             raise RunStoreError(
                 f"run folder {store.path} already exists; use --resume {store.path} to finish it"
             )
-        (store.path / TRAJECTORIES).mkdir(parents=True, exist_ok=True)
-        _write_json_atomic(store.path / MANIFEST, manifest)
+        try:
+            _write_json_atomic(store.path / MANIFEST, manifest)
+        except StoreWriteError as exc:
+            store.release()
+            raise RunStoreError(str(exc)) from None
         return store
 
     @classmethod
     def open(cls, path: Path) -> RunStore:
-        """Return the existing run folder ``path``; RunStoreError if it is not one."""
+        """Return the existing run folder ``path`` (nothing is written); RunStoreError if it is not one."""
         store = cls(Path(path))
         if not (store.path / MANIFEST).is_file():
             raise RunStoreError(f"{store.path} is not a run folder (no {MANIFEST})")
-        (store.path / TRAJECTORIES).mkdir(exist_ok=True)
         return store
+
+    def lock(self) -> None:
+        """Become the run's only writer: an OS lock on ``writer.lock``, released when this process ends.
+
+        RunLockedError (exit 2) names the live holder; the lock of a process that died,
+        even by SIGKILL, is free. Locking again from the process that holds it is a no-op.
+        """
+        key = self.path.resolve()
+        if key in _held:
+            return
+        path = self.path / LOCK
+        try:
+            handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        except OSError as exc:
+            raise RunStoreError(
+                f"cannot write to the run folder {self.path} ({exc.strerror or exc})"
+            ) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise RunLockedError(
+                f"{self.path} is being written by {_holder(path)}; wait for it or stop it"
+            ) from None
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": started}))
+        handle.flush()
+        _held[key] = handle
+
+    def release(self) -> None:
+        """Give up the writer lock (when this process holds it)."""
+        handle = _held.pop(self.path.resolve(), None)
+        if handle is not None:
+            handle.close()
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -99,13 +262,17 @@ class RunStore:
         """Return the folder of per-episode trajectories."""
         return self.path / TRAJECTORIES
 
-    def episodes(self) -> list[dict[str, Any]]:
-        """Return every finished episode's record, in the order they finished."""
+    def history(self) -> list[dict[str, Any]]:
+        """Return every line's record, superseded attempts included, in the order they were written."""
         return read_episodes(self.path / EPISODES)
 
-    def done_keys(self) -> set[tuple[str, str, int]]:
-        """Return the keys of the episodes that already have a record."""
-        return {episode_key(r) for r in self.episodes()}
+    def episodes(self) -> list[dict[str, Any]]:
+        """Return each episode's current record (the last line of its key), in the order written."""
+        return latest_records(self.history())
+
+    def done_keys(self, retry: Collection[str] = ()) -> set[tuple[str, str, int]]:
+        """Return the keys of the episodes that have a record whose status is not in ``retry``."""
+        return {episode_key(r) for r in self.episodes() if r.get("status") not in retry}
 
     def cut_torn_tail(self) -> None:
         """Remove a torn last line, so that the next append starts on a line of its own."""
@@ -118,15 +285,30 @@ class RunStore:
                 handle.truncate(data.rfind(b"\n") + 1)
 
     def append(self, record: dict[str, Any]) -> None:
-        """Append one finished episode's record and force it to disk."""
-        line = json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
-        with open(self.path / EPISODES, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        """Append one finished episode's record, numbered with its ``attempt``, and force it to disk.
+
+        StoreWriteError (the run stops) when the line cannot be written; the message names
+        the episode, which has no line and is run again by ``--resume``.
+        """
+        if self._attempts is None:
+            self._attempts = Counter(episode_key(r) for r in self.history())
+        key = episode_key(record)
+        line = json.dumps({**record, "attempt": self._attempts[key] + 1}, ensure_ascii=False, allow_nan=False)
+        try:
+            with open(self.path / EPISODES, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise StoreWriteError(
+                f"cannot append the record of {key[0]} task {key[1]!r} episode {key[2]} to "
+                f"{self.path / EPISODES} ({exc.strerror or exc}); that episode is not saved and "
+                f"'webbench eval --resume {self.path}' runs it again"
+            ) from exc
+        self._attempts[key] += 1
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        """Write ``summary.json`` (atomically)."""
+        """Write ``summary.json`` (atomically); StoreWriteError when it cannot be written."""
         _write_json_atomic(self.path / SUMMARY, summary)
 
     def summary(self) -> dict[str, Any] | None:
