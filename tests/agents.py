@@ -169,7 +169,11 @@ class BadUsageAgent(_FirstEpisodeOnly):
         self.cost = float(cost) if cost is not None else None
 
     def bad(self):
-        usage = self.usage if self.cost is None else {"input_tokens": 1, "output_tokens": 1, "cost_usd": self.cost}
+        usage = (
+            self.usage
+            if self.cost is None
+            else {"input_tokens": 1, "output_tokens": 1, "cost_usd": self.cost}
+        )
         self.step_trace = {"pid": os.getpid(), "usage": usage}
         return "noop()"
 
