@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from llm_server import ChatServer, Reply  # noqa: E402
 
-from webbench.agents.llm import LLMClient, ResponseCache  # noqa: E402
+from webbench.llm import LLMClient, ResponseCache  # noqa: E402
 
 
 def timed(fn, n: int) -> list[float]:

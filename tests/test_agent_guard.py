@@ -17,9 +17,10 @@ import pytest
 from conftest import ROOT, SHARED_DATA, read_jsonl, webbench
 
 from webbench.core.action import MAX_ACTION_CHARS, Action, ActionParseError, parse_action, read_reply
-from webbench.core.agent import AgentSpecError, build_agent, close_agent, read_usage
+from webbench.core.agent import AgentSpecError, build_agent, close_agent
 from webbench.core.env import EnvConfig
 from webbench.core.jsonsafe import json_safe
+from webbench.core.usage import read_usage
 from webbench.run.episode import Episode, EpisodeRunner, Limits, checked_info
 from webbench.run.pool import WorkerSpec, worker_main
 from webbench.run.store import RunStore

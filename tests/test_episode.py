@@ -9,7 +9,8 @@ import pytest
 
 from webbench.core.env import EnvConfig, WebEnv
 from webbench.core.types import Observation, Task
-from webbench.run.episode import AgentTimeout, Episode, EpisodeRunner, Limits, add_usage, call_agent
+from webbench.core.usage import add_usage
+from webbench.run.episode import AgentTimeout, Episode, EpisodeRunner, Limits, call_agent
 
 
 class CountdownEnv(WebEnv):

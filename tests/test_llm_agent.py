@@ -7,8 +7,14 @@ import json
 import pytest
 from llm_server import ChatServer, Reply, user_text
 
-from webbench.agents.llm import LLMAgent
-from webbench.agents.llm.agent import check_reply, observation_prompt, parse_reply, system_prompt, trim_text
+from webbench.agents.llm import (
+    LLMAgent,
+    check_reply,
+    observation_prompt,
+    parse_reply,
+    system_prompt,
+    trim_text,
+)
 from webbench.core.agent import load_agent_class, make_agent
 from webbench.core.types import Observation, Task, Turn
 

@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 from llm_server import ChatServer, Reply
 
-from webbench.agents.llm import LLMCacheMiss, LLMClient, LLMConfigError, ResponseCache
-from webbench.agents.llm.cache import open_cache, request_key
-from webbench.agents.llm.settings import LLMSettings, shared_cache
+from webbench.llm import LLMCacheMiss, LLMClient, LLMConfigError, ResponseCache
+from webbench.llm.cache import open_cache, request_key
+from webbench.llm.settings import LLMSettings, shared_cache
 
 HI = [{"role": "user", "content": "hi"}]
 

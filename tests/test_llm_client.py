@@ -10,9 +10,9 @@ import time
 import pytest
 from llm_server import ChatServer, Raw, Reply, Status
 
-from webbench.agents.llm import LLMClient, LLMConfigError, LLMError, message
-from webbench.agents.llm.client import retry_after_s, without_images
-from webbench.agents.llm.prices import cost_usd, load_prices
+from webbench.llm import LLMClient, LLMConfigError, LLMError, message
+from webbench.llm.client import retry_after_s, without_images
+from webbench.llm.prices import cost_usd, load_prices
 
 HI = [{"role": "user", "content": "hi"}]
 

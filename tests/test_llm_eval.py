@@ -10,7 +10,7 @@ import pytest
 from conftest import miniwob_eval, read_jsonl, webbench
 from llm_server import ChatServer, Status, miniwob_click_model
 
-from webbench.agents.llm import ResponseCache
+from webbench.llm import ResponseCache
 
 SECRET = "sk-test-never-on-disk-8c1f"
 #: Fields that depend on wall-clock time (MiniWoB's reward decays with time).
@@ -128,10 +128,10 @@ class JudgedEnv:
 
     @staticmethod
     def build(judge_url: str, tmp_path: Path):
-        from webbench.agents.llm.judges import make_judge
-        from webbench.agents.llm.settings import LLMSettings
         from webbench.core.env import EnvConfig, WebEnv
         from webbench.core.types import Observation
+        from webbench.llm.judges import make_judge
+        from webbench.llm.settings import LLMSettings
 
         class Env(WebEnv):
             def start(self, task, seed):

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import miniwob_eval, webbench
 
-from webbench.agents.llm.errors import LLMConfigError
-from webbench.agents.llm.judge_prompts import (
+from webbench.core.errors import UsageError
+from webbench.llm.errors import LLMConfigError
+from webbench.llm.judge_prompts import (
     PLACEHOLDERS,
     WEBBENCH_PROMPTS,
     WEBBENCH_TEXTS,
@@ -19,7 +20,6 @@ from webbench.agents.llm.judge_prompts import (
     render,
     template_problem,
 )
-from webbench.core.errors import UsageError
 
 #: The verdict words each rule parses, which webbench's wording must ask for.
 VERDICTS = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from llm_server import ChatServer, Reply, user_text
 
-from webbench.agents.llm.judge_prompts import WEBBENCH_TEXTS, load_prompts_file
-from webbench.agents.llm.judges import (
+from webbench.llm.judge_prompts import WEBBENCH_TEXTS, load_prompts_file
+from webbench.llm.judges import (
     Judge,
     fuzzy_match_verdict,
     judgements_usage,
@@ -19,7 +19,7 @@ from webbench.agents.llm.judges import (
     webarena_fuzzy_match,
     webvoyager_verdict,
 )
-from webbench.agents.llm.settings import LLMSettings
+from webbench.llm.settings import LLMSettings
 from webbench.metrics.strings import clean_answer
 
 

@@ -105,7 +105,7 @@ def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
 
 
 def test_committed_published_numbers_load_and_cite() -> None:
-    entries = load_published(ROOT / "leaderboards" / "published.json")
+    entries = load_published(ROOT / "webbench" / "report" / "published.json")
     assert {e.suite for e in entries} == {
         "miniwob",
         "mind2web",
@@ -171,7 +171,7 @@ def test_published_numbers_name_metrics_the_suites_report() -> None:
 
     from webbench.core.suite import get_suite, suite_names
 
-    entries = json.loads((ROOT / "leaderboards" / "published.json").read_text())["entries"]
+    entries = json.loads((ROOT / "webbench" / "report" / "published.json").read_text())["entries"]
     for entry in entries:
         if entry["suite"] not in suite_names():
             continue

@@ -9,6 +9,8 @@ import sys
 from importlib import metadata
 
 from webbench.browser.chromium import find_browser, find_driver, major_version
+from webbench.core.env import EnvConfig
+from webbench.core.suite import get_suite, suite_names
 from webbench.data import data_home
 
 #: Optional parts: import name -> (what it is for, how to install it).
@@ -99,6 +101,7 @@ def checks() -> list[tuple[bool | None, str, str]]:
                 "(set WEBBENCH_DATA_DIR to move it)",
             )
         )
+    rows.extend(suite_rows())
     key = bool(os.environ.get("OPENAI_API_KEY"))
     rows.append(
         (
@@ -107,6 +110,19 @@ def checks() -> list[tuple[bool | None, str, str]]:
             "set" if key else "not set: needed for the llm agent and LLM judges on hosted APIs",
         )
     )
+    return rows
+
+
+def suite_rows() -> list[tuple[bool | None, str, str]]:
+    """Return one (ok, name, text) row per suite from its ``preflight``: ready, or what it lacks
+    (a warning: not every user needs every suite)."""
+    rows: list[tuple[bool | None, str, str]] = []
+    for name in suite_names():
+        try:
+            missing = get_suite(name).preflight(EnvConfig())
+        except Exception as exc:  # noqa: BLE001 - a broken plug-in is reported, not fatal
+            missing = [f"preflight failed: {type(exc).__name__}: {exc}"]
+        rows.append((None if missing else True, f"suite {name}", "; ".join(missing) or "ready"))
     return rows
 
 

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--suite", help="suite name (see 'webbench list')")
     p.add_argument("--split", help="the suite's split (default: its first)")
     p.add_argument("--tasks", help="comma-separated task ids")
-    p.add_argument("--subset", help="a named task subset (tasks/<suite>/<name>.txt)")
+    p.add_argument("--subset", help="a named task subset (webbench/tasks/<suite>/<name>.txt)")
     p.add_argument("--episodes", type=int, default=None, help="episodes per task (default 1)")
     p.add_argument("--seed", type=int, default=None, help="base seed (default 0)")
     p.add_argument("--agent", help="module:Class, path/file.py:Class or random|oracle|scripted|llm")

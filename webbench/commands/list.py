@@ -33,7 +33,7 @@ def main(args: argparse.Namespace, _extra: list[str]) -> int:
             headline = next((m.name for m in suite.metrics if m.headline), "-")
             table.add_row(
                 name,
-                "live" if suite.live else "replay",
+                suite.kind,
                 ", ".join(suite.splits()) or "-",
                 headline,
                 suite.description,

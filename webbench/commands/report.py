@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--published",
         type=Path,
-        help="published numbers to show as reference rows (default: leaderboards/published.json)",
+        help="published numbers to show as reference rows (default: the file shipped with webbench)",
     )
     p.add_argument("--no-published", action="store_true", help="show no published reference rows")
     p.add_argument(

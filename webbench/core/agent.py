@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import math
 import queue
 import sys
 import threading
@@ -27,6 +26,7 @@ from webbench.core.action import Action, AgentReplyError
 from webbench.core.errors import UsageError
 from webbench.core.jsonsafe import clean_text, describe_error, json_safe
 from webbench.core.types import Observation, Task
+from webbench.core.usage import read_usage
 
 T = TypeVar("T")
 
@@ -111,30 +111,6 @@ def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
     if "error" in box:
         raise AgentFailure(box["message"], clean_text(box["trace"]), box["error"])
     return box["value"]
-
-
-def read_usage(usage: Any) -> dict[str, Any]:
-    """Return ``usage`` (``input_tokens``, ``output_tokens``, ``cost_usd``) checked and JSON-safe.
-
-    Token counts must be whole numbers >= 0 and the cost a finite number >= 0 (or None:
-    unknown); anything else raises ValueError naming the field and its value.
-    """
-    if usage is None:
-        return {}
-    if not isinstance(usage, dict):
-        raise ValueError(f"usage must be a dict, not {type(usage).__name__}")
-    checked = json_safe(usage)
-    for key in ("input_tokens", "output_tokens", "cost_usd"):
-        value = usage.get(key)
-        if value is None:
-            continue
-        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-        whole = key != "cost_usd"
-        if number is None or not math.isfinite(number) or number < 0 or (whole and number != int(number)):
-            kind = "a whole number" if whole else "a finite number"
-            raise ValueError(f"usage {key} is {clean_text(repr(value))[:80]}; expected {kind} >= 0 or None")
-        checked[key] = int(number) if whole else float(number)
-    return checked
 
 
 def read_step_trace(agent: Agent) -> dict[str, Any]:

@@ -28,7 +28,7 @@ StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
 
 @dataclass(frozen=True)
 class EnvConfig:
-    """What a suite needs to build its env: data location, split, screenshots, suite options, LLM settings."""
+    """What a suite needs to build its env: data, split, screenshots, options, LLM settings, services."""
 
     data: Path | None = None
     split: str | None = None
@@ -38,8 +38,12 @@ class EnvConfig:
     #: for agents that declare ``uses_gold = True`` (the ``oracle`` sanity check).
     reveal_gold: bool = False
     #: Run-wide LLM settings (``--llm-cache``, ``--llm-cache-mode``, ``--judge-model``,
-    #: ``--judge-base-url``) for suites that call an LLM judge; see ``webbench.agents.llm.judges``.
+    #: ``--judge-base-url``) for suites that call an LLM judge; see ``webbench.llm.judges``.
     llm: dict[str, Any] = field(default_factory=dict)
+    #: What ``Suite.services`` yielded for the run (e.g. site base URLs), the same in every worker.
+    services: dict[str, Any] = field(default_factory=dict)
+    #: The worker's slot, 0 .. workers-1, so that a worker can own its own site instance.
+    slot: int = 0
 
 
 class WebEnv(gymnasium.Env):
@@ -50,16 +54,22 @@ class WebEnv(gymnasium.Env):
     def __init__(self, config: EnvConfig) -> None:
         self.config = config
         self.task: Task | None = None
+        #: The episode's artifacts folder (HAR files, traces), owned by the run store; None when
+        #: the harness keeps no artifacts (``reset(options={"task": ..., "artifacts": Path})``).
+        self.artifacts: Path | None = None
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
-        """Start the task ``options["task"]``; return its first observation and info."""
+        """Start the task ``options["task"]`` (artifacts into ``options.get("artifacts")``);
+        return its first observation and info."""
         super().reset(seed=seed)
         task = (options or {}).get("task")
         if not isinstance(task, Task):
             raise ValueError('reset() needs options={"task": Task}')
         self.task = task
+        artifacts = (options or {}).get("artifacts")
+        self.artifacts = Path(artifacts) if artifacts is not None else None
         return self.start(task, seed)
 
     def step(self, action: Action | str) -> StepResult:  # type: ignore[override]

@@ -7,14 +7,17 @@ packages can add suites through the ``webbench.suites`` entry-point group.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from webbench.core.action import ACTIONS
 from webbench.core.env import EnvConfig, WebEnv
 from webbench.core.errors import UsageError
 from webbench.core.metric import MetricSpec
@@ -22,7 +25,7 @@ from webbench.core.types import Task
 from webbench.data.sources import DataSource
 
 #: Folder of the project-written task sets (named subsets), one folder per suite.
-TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
+TASKS_DIR = Path(__file__).resolve().parents[1] / "tasks"
 
 
 class SuiteError(UsageError):
@@ -48,8 +51,13 @@ class Suite(ABC):
     options: tuple[SuiteOption, ...] = ()
     #: The step limit of the benchmark's reference runner.
     default_max_steps: int = 30
-    #: True when episodes run a real browser (live envs).
-    live: bool = False
+    #: ``live`` (a real browser; the agent acts until it answers) or ``replay`` (recorded steps).
+    kind: str = "replay"
+    #: The most workers the suite can use at once (stateful sites); None: no bound.
+    max_workers: int | None = None
+    #: The canonical actions the suite's env accepts (agents that declare
+    #: ``uses_suite_actions = True`` receive them as ``suite_actions``).
+    actions: tuple[str, ...] = tuple(ACTIONS)
 
     def splits(self) -> list[str]:
         """Return the split names this suite accepts (empty: it has no splits)."""
@@ -69,7 +77,7 @@ class Suite(ABC):
         """Return a new env for this suite."""
 
     def subsets(self) -> dict[str, list[str]]:
-        """Return the named task subsets: ``tasks/<suite>/<name>.txt``, one task id a line."""
+        """Return the named task subsets: ``webbench/tasks/<suite>/<name>.txt``, one id a line."""
         folder = TASKS_DIR / self.name
         if not folder.is_dir():
             return {}
@@ -78,6 +86,17 @@ class Suite(ABC):
     def data_sources(self) -> tuple[DataSource, ...]:
         """Return where the suite's official files come from (``webbench data``); none by default."""
         return ()
+
+    def preflight(self, config: EnvConfig) -> list[str]:
+        """Return what this machine lacks for a run (browser, driver, site, data), one line each;
+        an empty list when nothing is missing. ``eval`` refuses to start and ``doctor`` reports."""
+        return []
+
+    @contextlib.contextmanager
+    def services(self, config: EnvConfig) -> Iterator[dict[str, Any]]:
+        """Start or check what every episode of the run needs, once per run; yield what the envs
+        receive as ``EnvConfig.services`` (picklable: base URLs and the like); stop it on exit."""
+        yield {}
 
     def summary_notes(self, config: EnvConfig) -> list[str]:
         """Return remarks the summary must carry for this configuration (e.g. missing ranks)."""

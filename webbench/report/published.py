@@ -1,4 +1,4 @@
-"""The papers' published numbers (``leaderboards/published.json``), shown as reference rows.
+"""The papers' published numbers (``webbench/report/published.json``), shown as reference rows.
 
 Each entry: ``suite``, ``model``, ``metrics`` (name -> value on the metric's own
 scale, e.g. 0.942 for 94.2 %; names match the suite's metric names or
@@ -18,7 +18,7 @@ from webbench.core.errors import UsageError
 
 FORMAT = "webbench-published/1"
 #: The committed file, when webbench runs from a checkout.
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "leaderboards" / "published.json"
+DEFAULT_PATH = Path(__file__).resolve().with_name("published.json")
 _REQUIRED = ("suite", "model", "metrics", "split", "subset", "citation")
 
 

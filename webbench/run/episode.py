@@ -29,12 +29,12 @@ from webbench.core.agent import (
     ServiceError,
     call_agent,
     read_step_trace,
-    read_usage,
     reset_agent,
 )
 from webbench.core.env import StepResult, WebEnv
 from webbench.core.jsonsafe import json_safe
 from webbench.core.types import Observation, Task
+from webbench.core.usage import add_usage, read_usage
 
 
 @dataclass(frozen=True)
@@ -44,19 +44,6 @@ class Limits:
     max_steps: int = 30
     step_timeout: float | None = 120.0
     episode_timeout: float | None = 900.0
-
-
-def add_usage(total: dict[str, Any], usage: dict[str, Any] | None) -> None:
-    """Add one call's or step's token usage and cost into ``total`` (cost None = unknown)."""
-    if not usage:
-        return
-    for key in ("input_tokens", "output_tokens"):
-        total[key] = total.get(key, 0) + int(usage.get(key) or 0)
-    cost = usage.get("cost_usd")
-    if "cost_usd" not in total:
-        total["cost_usd"] = cost
-    elif total["cost_usd"] is not None:
-        total["cost_usd"] = None if cost is None else total["cost_usd"] + cost
 
 
 def safe_name(text: str) -> str:

@@ -140,9 +140,9 @@ def llm_settings(config: EvalConfig) -> dict[str, Any]:
     The ``--judge-prompts`` file is read and checked here; when the config records its
     SHA-256 (a run being resumed), a file that no longer matches is a usage error.
     """
-    from webbench.agents.llm.errors import LLMConfigError
-    from webbench.agents.llm.judge_prompts import load_prompts_file
-    from webbench.agents.llm.settings import LLMSettings
+    from webbench.llm.errors import LLMConfigError
+    from webbench.llm.judge_prompts import load_prompts_file
+    from webbench.llm.settings import LLMSettings
 
     texts, sha256 = load_prompts_file(config.judge_prompts) if config.judge_prompts else (None, None)
     if config.judge_prompts_sha256 not in (None, sha256):
@@ -167,11 +167,15 @@ def agent_kwargs(
 ) -> dict[str, Any]:
     """Return the agent's constructor kwargs: ``--agent-arg`` values, plus ``llm_settings``
     (the run's ``llm_settings(config)``, passed in as ``llm``) for agents that declare
-    ``uses_llm_settings = True``. ``factory`` is the loaded agent class (loaded here when None)."""
+    ``uses_llm_settings = True``, and ``suite_actions`` (the names of the canonical actions
+    the suite accepts, ``Suite.actions``) for agents that declare ``uses_suite_actions = True``.
+    ``factory`` is the loaded agent class (loaded here when None)."""
     kwargs = dict(config.agent_args)
     factory = factory if factory is not None else load_agent_class(config.agent)
     if getattr(factory, "uses_llm_settings", False):
         kwargs["llm_settings"] = llm
+    if getattr(factory, "uses_suite_actions", False):
+        kwargs["suite_actions"] = list(get_suite(config.suite).actions)
     return kwargs
 
 
@@ -192,14 +196,12 @@ def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
     return select_tasks(suite, tasks, config.task_ids, config.subset)
 
 
-def check_browser() -> None:
-    """Raise a usage error (naming what to install) when no Chromium/chromedriver is found."""
-    from webbench.browser.chromium import BrowserNotFound, find_chromium
-
-    try:
-        find_chromium()
-    except BrowserNotFound as exc:
-        raise SuiteError(f"{exc} (see 'webbench doctor')") from exc
+def check_preflight(suite: Suite, config: EnvConfig) -> None:
+    """Raise a usage error naming the first thing the suite lacks on this machine (``Suite.preflight``)."""
+    missing = suite.preflight(config)
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise SuiteError(f"{suite.name}: {missing[0]}{more} (see 'webbench doctor')")
 
 
 @dataclass
@@ -233,8 +235,6 @@ def prepare(
     factory = load_agent_class(config.agent)
     kwargs = agent_kwargs(config, llm, factory)
     check_agent(config, factory, kwargs)
-    if suite.live:
-        check_browser()
     if store is None:
         run_id = run_id or default_run_id(config)
         store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
@@ -249,6 +249,7 @@ def prepare(
         reveal_gold=bool(getattr(factory, "uses_gold", False)),
         llm=llm,
     )
+    check_preflight(suite, env_config)
     limits = Limits(
         max_steps=config.max_steps or suite.default_max_steps,
         step_timeout=config.step_timeout,
@@ -275,6 +276,9 @@ def write_summary(store: RunStore) -> dict[str, Any]:
 def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run the prepared episodes, appending each record as it finishes; return the summary.
 
+    The suite's ``services`` are entered once around the whole run (their yield reaches every
+    env as ``EnvConfig.services``), and no more workers start than ``Suite.max_workers``.
+
     KeyboardInterrupt propagates after the workers are stopped and the summary of
     the finished episodes is written.
     """
@@ -284,8 +288,12 @@ def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | Non
         if on_record is not None:
             on_record(rec)
 
+    suite, spec = prepared.suite, prepared.spec
+    workers = min(prepared.config.workers, suite.max_workers or prepared.config.workers)
     try:
-        WorkerPool(prepared.spec, prepared.config.workers, record).run(prepared.jobs)
+        with suite.services(spec.env_config) as services:
+            spec = replace(spec, env_config=replace(spec.env_config, services=dict(services)))
+            WorkerPool(spec, workers, record).run(prepared.jobs)
     finally:
         summary = write_summary(prepared.store)
     return summary

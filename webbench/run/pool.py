@@ -15,7 +15,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,7 @@ class _Worker:
     job: Episode | None = None
     since: float = field(default_factory=time.monotonic)
     ready: bool = False
+    slot: int = 0
 
 
 class WorkerStartError(RuntimeError):
@@ -146,13 +147,16 @@ class WorkerPool:
         return limits.episode_timeout + GRACE_S
 
     def _spawn(self) -> _Worker:
+        """Start a worker in the lowest free slot (a replaced worker takes over its slot)."""
+        slot = min(set(range(self.n)) - {w.slot for w in self._workers})
+        spec = replace(self.spec, env_config=replace(self.spec.env_config, slot=slot))
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=worker_main, args=(self.spec, child), daemon=False)
+        process = self._ctx.Process(target=worker_main, args=(spec, child), daemon=False)
         process.start()
         child.close()
         assert self._reaper is not None
         self._reaper.watch(process.pid)
-        worker = _Worker(process, parent)
+        worker = _Worker(process, parent, slot=slot)
         self._workers.append(worker)
         return worker
 

@@ -437,7 +437,8 @@ class MiniWoBSuite(Suite):
 
     name = "miniwob"
     description = "MiniWoB++ (miniwob 1.1.0): 128 synthetic web tasks, live in Chromium"
-    live = True
+    kind = "live"
+    actions = ("click", "type", "select", "hover", "press", "scroll", "click_xy", "noop")
     default_max_steps = 30
     metrics = (
         MetricSpec("success", "share of episodes with raw reward 1 (papers' success rate)", headline=True),
@@ -453,6 +454,16 @@ class MiniWoBSuite(Suite):
 
     def make_env(self, config: EnvConfig) -> MiniWoBEnv:
         return MiniWoBEnv(config)
+
+    def preflight(self, config: EnvConfig) -> list[str]:
+        """Return what is missing: a Chromium with its chromedriver (miniwob drives it through Selenium)."""
+        from webbench.browser.chromium import BrowserNotFound, find_chromium
+
+        try:
+            find_chromium()
+        except BrowserNotFound as exc:
+            return [str(exc)]
+        return []
 
 
 SUITE = MiniWoBSuite()

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from webbench.agents.llm.cache import CACHE_MODES, ResponseCache, open_cache
-from webbench.agents.llm.errors import LLMConfigError
-from webbench.agents.llm.judge_prompts import check_texts
+from webbench.llm.cache import CACHE_MODES, ResponseCache, open_cache
+from webbench.llm.errors import LLMConfigError
+from webbench.llm.judge_prompts import check_texts
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from webbench.agents.llm.errors import LLMCacheMiss, LLMConfigError
+from webbench.llm.errors import LLMCacheMiss, LLMConfigError
 
 CACHE_MODES = ("rw", "replay", "off")
 #: Seconds a writer waits for another process's lock before giving up.

@@ -8,7 +8,7 @@
   ``evaluation/auto_eval.py`` (``auto_eval_by_gpt4v``); max_tokens 1000, seed 42,
   temperature 0; ``evaluation/run_eval.sh`` attaches the last 15 screenshots.
 
-The prompt texts are webbench's own wording (:mod:`webbench.agents.llm.judge_prompts`);
+The prompt texts are webbench's own wording (:mod:`webbench.llm.judge_prompts`);
 the official wording, with which the published numbers were obtained, can be given
 with ``--judge-prompts`` and is then sent exactly. Each judgement records which prompt
 set it used. Where the official code asserts on a reply with no verdict (and so
@@ -28,11 +28,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from webbench.agents.llm.client import LLMClient, image_part, message, text_part
-from webbench.agents.llm.judge_prompts import WEBBENCH_PROMPTS, JudgePrompts, judge_prompts
-from webbench.agents.llm.settings import LLMSettings, shared_cache
+from webbench.core.usage import add_usage
+from webbench.llm.client import LLMClient, image_part, message, text_part
+from webbench.llm.judge_prompts import WEBBENCH_PROMPTS, JudgePrompts, judge_prompts
+from webbench.llm.settings import LLMSettings, shared_cache
 from webbench.metrics.strings import clean_answer
-from webbench.run.episode import add_usage
 
 WEBARENA_JUDGE_MODEL = "gpt-4-1106-preview"
 WEBVOYAGER_JUDGE_MODEL = "gpt-4-vision-preview"

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from webbench.agents.llm.errors import LLMConfigError
+from webbench.llm.errors import LLMConfigError
 
 #: Published list prices (USD per 1M tokens, standard tier), as of 2025. Extend, don't trust blindly.
 DEFAULT_PRICES: dict[str, dict[str, float]] = {

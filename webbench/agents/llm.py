@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from webbench.agents.llm.client import LLMClient, message, without_images
-from webbench.agents.llm.settings import LLMSettings, shared_cache
 from webbench.core.action import ACTIONS, ActionParseError, parse_action
 from webbench.core.types import Observation, Task
-from webbench.run.episode import add_usage
+from webbench.core.usage import add_usage
+from webbench.llm.client import LLMClient, message, without_images
+from webbench.llm.settings import LLMSettings, shared_cache
 
 #: What each canonical action does, for the system prompt.
 ACTION_HELP = {
@@ -150,6 +150,7 @@ class LLMAgent:
     """A ReAct agent: ``--agent llm --agent-arg model=NAME [base_url=URL] [vision=true]``."""
 
     uses_llm_settings = True
+    uses_suite_actions = True
 
     def __init__(
         self,
@@ -167,6 +168,7 @@ class LLMAgent:
         max_concurrency: int = 8,
         prices: str | dict[str, Any] | None = None,
         llm_settings: dict[str, Any] | None = None,
+        suite_actions: list[str] | None = None,
     ) -> None:
         settings = LLMSettings.from_dict(llm_settings)
         self.client = LLMClient(
@@ -185,19 +187,12 @@ class LLMAgent:
         self.max_obs_tokens = int(max_obs_tokens)
         self.step_trace: dict[str, Any] = {}
         self._history: list[str] = []
-        self._system = system_prompt(vision=self.vision)
+        self._system = system_prompt(suite_actions, self.vision)
 
     def reset(self, task: Task) -> None:
-        """Start a task: forget the history; use the suite's action list when it declares one."""
-        from webbench.core.suite import get_suite
-
+        """Start a task: forget the history."""
         self._history = []
         self.step_trace = {}
-        try:
-            actions = getattr(get_suite(task.suite), "actions", None)
-        except Exception:  # noqa: BLE001 - an unknown suite just gets every action
-            actions = None
-        self._system = system_prompt(actions, self.vision)
 
     def act(self, obs: Observation) -> str:
         """Return the next action (canonical text, or the raw text if the model never gave one)."""

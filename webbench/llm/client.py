@@ -4,7 +4,7 @@ Built on the ``openai`` package (extra ``llm``). The client adds what a benchmar
 run needs on top of it: retries with exponential back-off and jitter on 429, 5xx
 and connection errors (a ``Retry-After`` header sets the wait), a request time-out,
 a bound on concurrent requests per endpoint in the process, token usage and cost
-per call, and the response cache (:mod:`webbench.agents.llm.cache`).
+per call, and the response cache (:mod:`webbench.llm.cache`).
 
 The API key is read from the environment (``OPENAI_API_KEY`` or the variable named
 by ``api_key_env``) and lives only in the ``openai`` client object: it is scrubbed
@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from webbench.agents.llm.cache import ResponseCache, request_key
-from webbench.agents.llm.errors import LLMConfigError, LLMError
-from webbench.agents.llm.prices import cost_usd, load_prices
+from webbench.llm.cache import ResponseCache, request_key
+from webbench.llm.errors import LLMConfigError, LLMError
+from webbench.llm.prices import cost_usd, load_prices
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: Sent when no key is set: local servers (vLLM, Ollama) ignore it; OpenAI answers 401.

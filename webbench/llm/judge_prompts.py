@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from webbench.agents.llm.errors import LLMConfigError
+from webbench.llm.errors import LLMConfigError
 
 #: The keys a prompts file may hold, each with the placeholders its template must use.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
