@@ -212,9 +212,12 @@ class UnprintableErrorAgent(_FirstEpisodeOnly):
 
 
 class BadInitAgent:
-    """Cannot be built: raises (how="raise"), never returns (how="block"), or prints many lines (how="lines")."""
+    """Cannot be built: raises (how="raise"), never returns (how="block"), or raises a message of
+    several lines (how="lines"); everywhere, or (where="worker") only in worker processes."""
 
-    def __init__(self, how="raise"):
+    def __init__(self, how="raise", where="everywhere"):
+        if where == "worker" and multiprocessing.parent_process() is None:
+            return
         if how == "raise":
             raise RuntimeError("no API key configured")
         if how == "block":

@@ -337,3 +337,21 @@ def test_agents_that_cannot_be_built_or_closed_are_one_line_exit_2(
     assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
     assert lines[0].startswith("webbench: error: --agent 'tests/agents.py:")
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("lines", "a worker could not start: RuntimeError: first line second line third line"),
+        (
+            "block",
+            "a worker could not start: AgentSpecError: --agent 'tests/agents.py:BadInitAgent': building the agent took more than 2 s",
+        ),
+    ],
+)
+def test_a_worker_that_cannot_build_the_agent_stops_the_run_in_one_line(small_data, tmp_path, how, message):
+    extra = ["--agent-arg", f"how={how}", "--agent-arg", "where=worker", "--step-timeout", "2"]
+    result = cli_eval(tmp_path, small_data, "BadInitAgent", *extra)
+    lines = [line for line in result.stderr.strip().splitlines() if line.startswith("webbench: error:")]
+    assert result.returncode == 1 and len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and "second line\n" not in result.stderr
