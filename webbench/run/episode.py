@@ -236,27 +236,26 @@ def make_record(
 ) -> dict[str, Any]:
     """Return the ``episodes.jsonl`` record of a finished (or lost) episode."""
     info = info or {}
-    return json_safe(
-        {
-            "suite": job.task.suite,
-            "task_id": job.task.id,
-            "split": job.task.split,
-            "episode": job.episode,
-            "seed": job.seed,
-            "status": status,
-            "success": bool(info.get("success", False)) and status == "ok",
-            "score": float(info.get("score", 0.0)),
-            "metrics": info.get("metrics", {}),
-            "steps": n_steps,
-            "duration_s": round(duration, 4),
-            "usage": usage or {},
-            "error": error,
-            "answer": None,
-            "end_reason": info.get("end_reason"),
-            "details": info.get("details", {}),
-            "trajectory": None,
-        }
-    )
+    record = {
+        "suite": job.task.suite,
+        "task_id": job.task.id,
+        "split": job.task.split,
+        "episode": job.episode,
+        "seed": job.seed,
+        "status": status,
+        "success": bool(info.get("success", False)) and status == "ok",
+        "score": float(info.get("score", 0.0)),
+        "metrics": info.get("metrics", {}),
+        "steps": n_steps,
+        "duration_s": round(duration, 4),
+        "usage": usage or {},
+        "error": error,
+        "answer": None,
+        "end_reason": info.get("end_reason"),
+        "details": info.get("details", {}),
+        "trajectory": None,
+    }
+    return json_safe(record)
 
 
 def _finite(value: Any) -> bool:
