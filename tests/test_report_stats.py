@@ -10,7 +10,6 @@ import pytest
 from webbench.core.metric import MetricSpec
 from webbench.report.compare import task_success
 from webbench.report.stats import (
-    binomial_tail,
     mcnemar_exact,
     paired_bootstrap,
     paired_permutation,
@@ -40,12 +39,6 @@ def test_wilson_with_no_episode_knows_nothing() -> None:
     assert wilson_interval(0, 0) == (0.0, 1.0)
 
 
-def test_binomial_tail_exact() -> None:
-    assert binomial_tail(0, 5) == 1.0
-    assert binomial_tail(6, 5) == 0.0
-    assert binomial_tail(10, 12) == (66 + 12 + 1) / 4096
-
-
 @pytest.mark.parametrize(
     ("base_only", "cand_only", "two_sided", "one_sided"),
     [
@@ -54,7 +47,7 @@ def test_binomial_tail_exact() -> None:
         (10, 2, 2 * 79 / 4096, 79 / 4096),  # (C(12,10) + C(12,11) + C(12,12)) / 2^12
         (1, 6, 2 * 8 / 128, 127 / 128),  # the candidate is better: one-sided p near 1
         (0, 0, 1.0, 1.0),  # no discordant pair: no evidence
-        (4, 4, 1.0, binomial_tail(4, 8)),  # balanced: two-sided capped at 1
+        (4, 4, 1.0, 163 / 256),  # balanced: two-sided capped at 1; (70 + 56 + 28 + 8 + 1) / 2^8
     ],
 )
 def test_mcnemar_exact_against_hand_values(base_only, cand_only, two_sided, one_sided) -> None:
@@ -170,3 +163,186 @@ def test_grouped_totals_follow_metric_group_by() -> None:
     boot = paired_bootstrap(totals, cand, resamples=500, groups=groups)
     assert boot.delta == pytest.approx(0.25 - 0.75)
     assert paired_permutation(totals, cand, groups=groups).p_lower == pytest.approx(0.5)
+
+
+# ---- cross-checks against scipy and statsmodels on hand-built tables ----------------------------
+
+
+@pytest.mark.parametrize(("base_only", "cand_only"), [(5, 0), (3, 1), (10, 2), (1, 6), (7, 7), (0, 4)])
+def test_mcnemar_matches_statsmodels_and_binomtest(base_only: int, cand_only: int) -> None:
+    from scipy.stats import binomtest
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    # rows: baseline success / failure; columns: candidate success / failure; 9 ties each way
+    table = [[9, base_only], [cand_only, 9]]
+    two_sided, worse = mcnemar_exact(base_only, cand_only)
+    assert two_sided == pytest.approx(mcnemar(table, exact=True).pvalue, rel=1e-12)
+    n = base_only + cand_only
+    assert worse == pytest.approx(binomtest(base_only, n, 0.5, alternative="greater").pvalue, rel=1e-12)
+    from webbench.report.stats import mcnemar_worse
+
+    assert mcnemar_worse(np.array([base_only]), np.array([cand_only]))[0] == pytest.approx(worse)
+
+
+@pytest.mark.parametrize(("sb", "nb", "sc", "nc"), [(4, 6, 1, 5), (6, 6, 0, 6), (2, 8, 5, 7), (3, 3, 3, 3)])
+def test_stratified_exact_on_one_task_is_fisher(sb: int, nb: int, sc: int, nc: int) -> None:
+    from scipy.stats import fisher_exact
+
+    from webbench.report.stats import stratified_exact
+
+    got = stratified_exact(np.array([[sb, nb]]), np.array([[sc, nc]]))
+    table = [[sc, nc - sc], [sb, nb - sb]]
+    assert got.p_lower == pytest.approx(fisher_exact(table, alternative="less").pvalue, rel=1e-9)
+    assert got.p_higher == pytest.approx(fisher_exact(table, alternative="greater").pvalue, rel=1e-9)
+    assert got.p_two_sided == pytest.approx(fisher_exact(table).pvalue, rel=1e-9)
+
+
+def _brute_force_lower(base: list[list[bool]], cand: list[list[bool]]) -> float:
+    """P(candidate successes <= observed) over every way of dealing each task's pooled episodes."""
+    import itertools
+
+    laws = []
+    for b, c in zip(base, cand, strict=True):
+        pooled = b + c
+        deals = list(itertools.combinations(range(len(pooled)), len(c)))
+        laws.append([sum(pooled[i] for i in deal) for deal in deals])
+    observed = sum(sum(c) for c in cand)
+    hits = total = 0
+    for combo in itertools.product(*laws):
+        total += 1
+        hits += sum(combo) <= observed
+    return hits / total
+
+
+def test_stratified_exact_is_the_within_task_permutation_test() -> None:
+    from webbench.report.stats import stratified_exact
+
+    base = [[True, True, False], [True, False], [True, True, True], [False, False]]  # last: no variation
+    cand = [[False, True, False], [False, False, True], [True, True, False], [False, False, False]]
+    counts = lambda runs: np.array([[sum(r), len(r)] for r in runs])  # noqa: E731
+    got = stratified_exact(counts(base), counts(cand))
+    assert got.exact and got.p_lower == pytest.approx(_brute_force_lower(base, cand), rel=1e-9)
+    # a task without variation changes nothing
+    without = stratified_exact(counts(base[:3]), counts(cand[:3]))
+    assert without.p_lower == pytest.approx(got.p_lower, rel=1e-12)
+
+
+def test_stratified_exact_all_ties_and_total_drop() -> None:
+    from webbench.report.stats import stratified_exact
+
+    same = np.array([[6, 6], [0, 6], [6, 6]])
+    ties = stratified_exact(same, same)
+    assert (ties.p_lower, ties.p_higher, ties.p_two_sided) == (1.0, 1.0, 1.0)
+    # 100 % to 0 % on 3 tasks x 6 episodes: each task's law is hypergeometric(12, 6, 6), P(0) = 1/924
+    drop = stratified_exact(np.array([[6, 6]] * 3), np.array([[0, 6]] * 3))
+    assert drop.p_lower == pytest.approx((1 / 924) ** 3, rel=1e-6)
+
+
+def test_stratified_exact_and_cmh_agree_with_statsmodels_on_large_tables() -> None:
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    from webbench.report.stats import cmh_p_lower, stratified_exact
+
+    rng = np.random.default_rng(3)
+    nb, nc = rng.integers(20, 40, size=12), rng.integers(20, 40, size=12)
+    sb, sc = rng.binomial(nb, 0.7), rng.binomial(nc, 0.6)
+    tables = [np.array([[c, m - c], [b, n - b]]) for b, n, c, m in zip(sb, nb, sc, nc, strict=True)]
+    two_sided = StratifiedTable(tables).test_null_odds(correction=True).pvalue
+    cmh = float(cmh_p_lower(sb[None], sc[None], nb, nc)[0])
+    assert cmh < 0.5 and cmh == pytest.approx(two_sided / 2, rel=1e-9)  # the signed statistic's half
+    exact = stratified_exact(np.c_[sb, nb], np.c_[sc, nc])
+    assert exact.p_lower == pytest.approx(cmh, rel=0.15)
+
+
+def test_cmh_without_variation_is_one() -> None:
+    from webbench.report.stats import cmh_p_lower
+
+    assert cmh_p_lower(np.array([[6, 0]]), np.array([[6, 0]]), np.array([6, 6]), np.array([6, 6]))[0] == 1.0
+
+
+def test_stratified_permutation_on_binary_values_matches_the_exact_test() -> None:
+    from webbench.report.stats import stratified_exact, stratified_permutation
+
+    base = [[1, 1, 1, 0, 1, 1], [1, 1, 0, 1, 1, 1], [1, 1, 1, 1, 1, 1]]
+    cand = [[0, 1, 0, 0, 1, 0], [1, 0, 0, 1, 0, 0], [1, 1, 1, 1, 1, 1]]  # last task: no variation
+    as_totals = lambda task: np.array([[v, 1] for v in task], dtype=float)  # noqa: E731
+    perm = stratified_permutation([as_totals(t) for t in base], [as_totals(t) for t in cand], 0, 20_000)
+    counts = lambda runs: np.array([[sum(r), len(r)] for r in runs])  # noqa: E731
+    exact = stratified_exact(counts(base), counts(cand))
+    assert not perm.exact
+    assert perm.p_lower == pytest.approx(exact.p_lower, abs=0.004)
+    assert perm == stratified_permutation(
+        [as_totals(t) for t in base], [as_totals(t) for t in cand], 0, 20_000
+    )
+
+
+def test_stratified_permutation_on_one_task_matches_scipy() -> None:
+    from scipy.stats import permutation_test
+
+    from webbench.report.stats import stratified_permutation
+
+    base = np.array([0.9, 0.8, 0.95, 0.7, 0.85, 0.6])
+    cand = np.array([0.5, 0.9, 0.4, 0.6, 0.3])
+    ours = stratified_permutation([np.c_[base, np.ones(6)]], [np.c_[cand, np.ones(5)]], 1, 20_000)
+    theirs = permutation_test(
+        (cand, base),
+        lambda x, y, axis=-1: x.mean(axis=axis) - y.mean(axis=axis),
+        permutation_type="independent",
+        alternative="less",
+        n_resamples=np.inf,  # exact: 462 ways
+    )
+    assert ours.p_lower == pytest.approx(theirs.pvalue, abs=0.006)
+
+
+def test_stratified_permutation_of_identical_runs() -> None:
+    from webbench.report.stats import stratified_permutation
+
+    task = np.array([[1.0, 1.0], [0.0, 1.0]])
+    same = stratified_permutation([task], [task], resamples=200)
+    assert same.p_two_sided == 1.0 and same.p_lower > 0.5 and same.p_higher > 0.5
+    ties = np.array([[1.0, 1.0], [1.0, 1.0]])  # no variation: nothing to permute
+    assert stratified_permutation([ties], [ties], resamples=200).p_lower == 1.0
+
+
+def test_cluster_interval_respects_tasks() -> None:
+    from scipy.stats import bootstrap
+
+    from webbench.report.stats import CLUSTER_BOOTSTRAP, cluster_interval
+
+    # one episode per task: the Wilson interval
+    assert cluster_interval(np.array([1, 0, 1]), np.array([1, 1, 1])) == (*wilson_interval(2, 3), "wilson")
+    # the issue's case: 3 tasks x 100 episodes, 2 tasks solved. Wilson on 300 episodes says 61-72 %.
+    low, high, method = cluster_interval(np.array([100, 100, 0]), np.array([100, 100, 100]))
+    assert method == CLUSTER_BOOTSTRAP and low <= 0.34 and high == 1.0
+    # the same as scipy's bootstrap called directly
+    s, n = np.array([5, 3, 6, 1, 4]), np.array([6, 6, 6, 6, 6])
+    got = cluster_interval(s, n, resamples=2000, seed=4)
+    theirs = bootstrap(
+        (s, n),
+        lambda a, b, axis=-1: a.sum(axis=axis) / b.sum(axis=axis),
+        paired=True,
+        n_resamples=2000,
+        method="percentile",
+        rng=np.random.default_rng(4),
+    ).confidence_interval
+    assert got[:2] == pytest.approx((theirs.low, theirs.high))
+    assert got[0] < 19 / 30 < got[1]
+
+
+def test_paired_bootstrap_agrees_with_scipy() -> None:
+    from scipy.stats import bootstrap
+
+    rng = np.random.default_rng(5)
+    base = np.c_[rng.integers(0, 7, 30), np.full(30, 6)].astype(float)
+    cand = np.c_[rng.integers(0, 7, 30), np.full(30, 6)].astype(float)
+    ours = paired_bootstrap(base, cand, seed=0, resamples=20_000)
+    theirs = bootstrap(
+        (base[:, 0], base[:, 1], cand[:, 0], cand[:, 1]),
+        lambda bs, bn, cs, cn, axis=-1: cs.sum(axis) / cn.sum(axis) - bs.sum(axis) / bn.sum(axis),
+        paired=True,
+        n_resamples=20_000,
+        method="percentile",
+        rng=np.random.default_rng(0),
+    ).confidence_interval
+    assert ours.low == pytest.approx(theirs.low, abs=0.01)
+    assert ours.high == pytest.approx(theirs.high, abs=0.01)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 
 from webbench.core.errors import UsageError
-from webbench.report.compare import OUTCOME_RULES
+from webbench.report.compare import OUTCOME_RULES, TEST_DESIGNS
 
 
 def add_paired_options(parser: argparse.ArgumentParser) -> None:
-    """Add --metric, --task-outcome, --seed and --resamples to ``parser``."""
+    """Add --metric, --test, --task-outcome, --seed and --resamples to ``parser``."""
     parser.add_argument(
         "--metric",
         action="append",
@@ -17,11 +17,19 @@ def add_paired_options(parser: argparse.ArgumentParser) -> None:
         help="metric to compare (repeatable): success_rate or a metric the suite declares",
     )
     parser.add_argument(
+        "--test",
+        choices=TEST_DESIGNS,
+        default="auto",
+        help="unit of the paired tests: episode (episodes paired by seed), stratified (episodes "
+        "within tasks), task (per-task outcomes); auto (default): episode when the runs share seeds, "
+        "else stratified",
+    )
+    parser.add_argument(
         "--task-outcome",
         choices=OUTCOME_RULES,
         default="majority",
-        help="how a task with several episodes counts as a success for McNemar (default: majority, "
-        "i.e. more than half of its episodes succeeded)",
+        help="how a task with several episodes counts as a success for --test task and the flipped-task "
+        "list (default: majority, i.e. more than half of its episodes succeeded)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the paired bootstrap (default 0)")
     parser.add_argument(

@@ -28,7 +28,9 @@ def main(args: argparse.Namespace, _extra: list[str]) -> int:
     """Print the comparison (rich tables or JSON); exit 0."""
     check_paired_options(args)
     base, cand = load_runs([args.base, args.cand])
-    comparisons = compare_runs(base, cand, args.metric, args.task_outcome, args.seed, args.resamples)
+    comparisons = compare_runs(
+        base, cand, args.metric, args.task_outcome, args.seed, args.resamples, test=args.test
+    )
     if args.json:
         payload = {
             "baseline": {"path": str(base.path), "run_id": base.run_id, "agent": base.agent},

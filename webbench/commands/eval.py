@@ -15,7 +15,7 @@ from webbench.core.agent import parse_agent_args
 from webbench.core.errors import UsageError
 from webbench.core.suite import Suite, get_suite
 from webbench.report.console import print_summary
-from webbench.run.evaluate import EvalConfig, prepare, prepare_resume, run
+from webbench.run.evaluate import EvalConfig, check_timeout, prepare, prepare_resume, run, run_notes
 from webbench.run.pool import WorkerStartError
 from webbench.run.store import RunStore
 
@@ -37,13 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="constructor argument (repeatable; value parsed as JSON when it parses)",
     )
-    p.add_argument("--workers", type=int, default=1, help="episodes run at once, one process each")
-    p.add_argument("--out", type=Path, default=Path("runs"), help="parent folder of run folders")
+    p.add_argument("--workers", type=int, help="episodes run at once, one process each (default 1)")
+    p.add_argument("--out", type=Path, help="parent folder of run folders (default runs)")
     p.add_argument("--run-id", help="name of the run folder (default: suite-agent-time)")
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="run only the episodes RUN_DIR lacks")
     p.add_argument("--max-steps", type=int, help="step limit per episode (default: the suite's)")
-    p.add_argument("--step-timeout", type=float, default=120.0, help="seconds per agent call")
-    p.add_argument("--episode-timeout", type=float, default=900.0, help="seconds per episode")
+    p.add_argument("--step-timeout", type=float, help="seconds per agent call (default 120; 0: none)")
+    p.add_argument("--episode-timeout", type=float, help="seconds per episode (default 900; 0: none)")
     p.add_argument("--screenshots", action="store_true", help="give the agent PNG screenshots and keep them")
     p.add_argument("--data", help="a local copy of the suite's data")
     p.add_argument("--llm-cache", metavar="PATH", help="SQLite cache of LLM responses (agent and judges)")
@@ -78,15 +78,14 @@ def _suite_options(suite: Suite, extra: list[str]) -> dict[str, Any]:
 
 
 def _runtime(args: argparse.Namespace) -> dict[str, Any]:
-    if args.workers < 1:
-        raise UsageError("webbench eval: --workers must be at least 1")
-    return {
-        "agent_args": parse_agent_args(args.agent_arg),
-        "workers": args.workers,
-        "step_timeout": args.step_timeout if args.step_timeout > 0 else None,
-        "episode_timeout": args.episode_timeout if args.episode_timeout > 0 else None,
-        **_llm_runtime(args),
-    }
+    """Return the runtime options the user gave (a resume may change them; see RUNTIME)."""
+    given = _llm_runtime(args)
+    if args.workers is not None:
+        given["workers"] = args.workers
+    for name in ("step_timeout", "episode_timeout"):
+        if getattr(args, name) is not None:
+            given[name] = check_timeout("--" + name.replace("_", "-"), getattr(args, name))
+    return given
 
 
 def _llm_runtime(args: argparse.Namespace) -> dict[str, Any]:
@@ -109,9 +108,12 @@ def _given(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
         "subset": args.subset,
         "episodes": args.episodes,
         "seed": args.seed,
+        "max_steps": args.max_steps,
+        "screenshots": args.screenshots or None,
         "data": args.data,
         "judge_model": args.judge_model,
         "judge_prompts": args.judge_prompts,
+        "agent_args": parse_agent_args(args.agent_arg) or None,
     }
     given = {k: v for k, v in given.items() if v is not None}
     if args.suite:
@@ -124,7 +126,16 @@ def _given(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
 
 
 def _task_ids(tasks: str | None) -> list[str] | None:
-    return [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None
+    """Return the ids of ``--tasks`` (an empty list when it names none), None when not given."""
+    return None if tasks is None else [t.strip() for t in tasks.split(",") if t.strip()]
+
+
+def _check_resume_folder(args: argparse.Namespace) -> None:
+    """Refuse --out/--run-id that name another folder than --resume RUN_DIR."""
+    if args.run_id is not None and args.run_id != args.resume.name:
+        raise UsageError(f"--run-id {args.run_id}: differs from the resumed run folder {args.resume}")
+    if args.out is not None and args.out.resolve() != args.resume.resolve().parent:
+        raise UsageError(f"--out {args.out}: differs from the parent of the resumed run folder {args.resume}")
 
 
 def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig:
@@ -132,7 +143,7 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig:
         raise UsageError("webbench eval: --suite is required (see 'webbench list')")
     if not args.agent:
         raise UsageError("webbench eval: --agent is required (e.g. --agent scripted)")
-    if args.tasks and args.subset:
+    if args.tasks is not None and args.subset:
         raise UsageError("webbench eval: give --tasks or --subset, not both")
     suite = get_suite(args.suite)
     return EvalConfig(
@@ -149,6 +160,7 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig:
         suite_options=_suite_options(suite, extra),
         judge_model=args.judge_model,
         judge_prompts=args.judge_prompts,
+        agent_args=parse_agent_args(args.agent_arg),
         **_runtime(args),
     )
 
@@ -161,9 +173,12 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
     """Run ``webbench eval``; return the exit code (130 when interrupted)."""
     console = Console(stderr=True)
     if args.resume is not None:
+        _check_resume_folder(args)
         prepared = prepare_resume(args.resume, _given(args, extra), _runtime(args))
     else:
-        prepared = prepare(_config(args, extra), args.out, args.run_id)
+        prepared = prepare(_config(args, extra), args.out or Path("runs"), args.run_id)
+    for note in run_notes(prepared):
+        print(note, file=sys.stderr)
     store: RunStore = prepared.store
     done = prepared.total - len(prepared.jobs)
     print(f"run folder: {store.path}  ({done} of {prepared.total} episodes already done)", file=sys.stderr)

@@ -38,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace, _extra: list[str]) -> int:
     """Write the report; exit 0."""
+    if args.output.is_dir():
+        raise UsageError(
+            f"-o {args.output}: is a folder; give the report's file name (e.g. {args.output / 'report.html'})"
+        )
     if args.inline_cap_mb < 0:
         raise UsageError(f"--inline-cap-mb {args.inline_cap_mb:g}: must be >= 0")
     runs = load_runs(args.runs)
@@ -50,8 +54,11 @@ def main(args: argparse.Namespace, _extra: list[str]) -> int:
             published = load_published(path)
     policy = ScreenshotPolicy(args.inline_screenshots, int(args.inline_cap_mb * 1_000_000))
     html = render_report(runs, args.output, published, policy, args.title)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(html, encoding="utf-8")
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"-o {args.output}: cannot write the report ({exc.strerror or exc})") from exc
     episodes = sum(len(run.records) for run in runs)
     print(f"report written: {args.output} ({episodes} episodes, {len(html.encode()) / 1e6:.1f} MB)")
     return 0

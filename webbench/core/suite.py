@@ -58,6 +58,8 @@ class Suite(ABC):
     #: The canonical actions the suite's env accepts (agents that declare
     #: ``uses_suite_actions = True`` receive them as ``suite_actions``).
     actions: tuple[str, ...] = tuple(ACTIONS)
+    #: True when the reward decays with the time an episode takes (more workers than cores lower it).
+    time_based_reward: bool = False
 
     def splits(self) -> list[str]:
         """Return the split names this suite accepts (empty: it has no splits)."""

@@ -130,7 +130,11 @@ def hub_files(hub: HubDataset, endpoint: str, token: str | None = None) -> list[
 
 
 def pull(source: DataSource, report: Callable[[str], None] = print) -> list[Path]:
-    """Fetch every file of ``source`` into its cache folder (verified); return their paths."""
+    """Fetch every file of ``source`` into its cache folder (verified); return their paths.
+
+    An archive source is unpacked into its folder (:mod:`webbench.data.archive`), whose
+    path is returned first.
+    """
     files, headers = list(source.files), {}
     if source.hub is not None:
         endpoint = hub_endpoint()
@@ -141,6 +145,10 @@ def pull(source: DataSource, report: Callable[[str], None] = print) -> list[Path
         if not files:
             raise DownloadError(f"{source.hub.repo_id}: no file matches {', '.join(source.hub.patterns)}")
     paths = []
+    if source.archive is not None:
+        from webbench.data.archive import pull_archive
+
+        paths.append(pull_archive(source, report))
     for remote in files:
         dest = source.folder() / remote.path
         new = fetch(remote.url, dest, remote.size, remote.sha256, headers if source.hub else None)

@@ -2,13 +2,15 @@
 
 A suite declares its sources with ``Suite.data_sources()``; ``webbench data`` lists,
 pulls and locates them, and nothing else needs to know about a new benchmark. A source
-is either a fixed list of files at URLs (with size and sha256 when known) or a dataset
-on the Hugging Face hub (every file matching its patterns; LFS files carry their sha256).
+is a fixed list of files at URLs (with size and sha256 when known), a dataset on the
+Hugging Face hub (every file matching its patterns; LFS files carry their sha256), or an
+archive unpacked into a folder of the cache (e.g. a GitHub commit's tarball).
 """
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,30 @@ class HubDataset:
 
 
 @dataclass(frozen=True)
+class Archive:
+    """A tar archive unpacked into ``folder`` (relative to the source folder), all or nothing.
+
+    ``root`` is the archive's top folder (stripped); members matching an ``exclude``
+    pattern (fnmatch, on paths below the root) are skipped; ``commit``, when set, must be
+    the commit id that ``git archive`` writes into the archive's pax header; ``check`` is
+    called on the unpacked folder before it is moved into place and raises ValueError
+    when the content is wrong.
+    """
+
+    url: str
+    folder: str
+    root: str
+    exclude: tuple[str, ...] = ()
+    commit: str | None = None
+    sha256: str | None = None
+    check: Callable[[Path], None] | None = None
+
+    def skips(self, path: str) -> bool:
+        """Return True when the member ``path`` (below the root) matches an exclude pattern."""
+        return any(fnmatch.fnmatchcase(path, pattern) for pattern in self.exclude)
+
+
+@dataclass(frozen=True)
 class DataSource:
     """A suite's data source; files go to ``data_home()/<name>/``."""
 
@@ -47,6 +73,7 @@ class DataSource:
     licence: str
     files: tuple[RemoteFile, ...] = ()
     hub: HubDataset | None = None
+    archive: Archive | None = None
     #: What the user must know (e.g. that some splits are not downloadable).
     note: str = ""
     #: Pulled by ``webbench data pull SUITE``; others only with ``--source NAME`` (e.g. very large ones).

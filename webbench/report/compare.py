@@ -29,24 +29,38 @@ from webbench.core.errors import UsageError
 from webbench.core.metric import MetricSpec, headline_of
 from webbench.report.runs import RunData, suite_specs
 from webbench.report.stats import (
+    PValues,
     grouped_totals,
     grouped_value,
     mcnemar_exact,
     paired_bootstrap,
     paired_permutation,
+    stratified_exact,
+    stratified_permutation,
 )
 
 OutcomeRule = Literal["majority", "all", "any"]
 OUTCOME_RULES: tuple[str, ...] = ("majority", "all", "any")
 SUCCESS_RATE = "success_rate"
+#: ``--test`` values: the unit the paired tests work on (``auto`` picks episode or stratified).
+TEST_DESIGNS: tuple[str, ...] = ("auto", "task", "episode", "stratified")
+#: The test each design runs: (on the success rate, on any other metric).
+DESIGN_TESTS = {
+    "task": ("mcnemar", "permutation"),
+    "episode": ("mcnemar-episode", "permutation-episode"),
+    "stratified": ("stratified-exact", "stratified-permutation"),
+}
 
 
-def task_success(successes: int, n: int, rule: OutcomeRule = "majority") -> bool:
-    """Return a task's binary outcome from its s successes out of n episodes under ``rule``."""
+def task_success(successes: Any, n: Any, rule: OutcomeRule = "majority") -> Any:
+    """Return a task's binary outcome from its s successes out of n episodes under ``rule``.
+
+    Works elementwise on numpy arrays of counts too (the power simulation's).
+    """
     if rule == "majority":
         return 2 * successes > n
     if rule == "all":
-        return n > 0 and successes == n
+        return (n > 0) & (successes == n)
     if rule == "any":
         return successes >= 1
     raise ValueError(f"unknown outcome rule {rule!r}; use one of {', '.join(OUTCOME_RULES)}")
@@ -113,6 +127,12 @@ class SuiteComparison:
     fixed: list[str] = field(default_factory=list)
     base_errors: int = 0
     cand_errors: int = 0
+    #: The tests' unit (``task``, ``episode`` or ``stratified``) and why it was chosen.
+    design: str = "task"
+    design_reason: str = ""
+    #: Each shared task's (successes, episodes) in each run, in ``shared`` order.
+    base_counts: list[tuple[int, int]] = field(default_factory=list)
+    cand_counts: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict of this comparison."""
@@ -133,11 +153,102 @@ def task_groups(spec: MetricSpec | None, tasks: list[list[dict[str, Any]]]) -> n
     return np.array([index[key] for key in keys], dtype=int)
 
 
+Pairs = list[list[tuple[dict[str, Any], dict[str, Any]]]]
+
+
+def episode_pairs(
+    shared: list[str], base_tasks: list[list[dict[str, Any]]], cand_tasks: list[list[dict[str, Any]]]
+) -> tuple[Pairs | None, str]:
+    """Return each shared task's episodes paired by (episode, seed), or (None, why they do not pair).
+
+    The runs pair when, in every shared task, both have the same episode indices, once
+    each, and each episode has the same non-null seed in both (the same task instance).
+    """
+    pairs: Pairs = []
+    for task, b_eps, c_eps in zip(shared, base_tasks, cand_tasks, strict=True):
+        b_by = {int(r["episode"]): r for r in b_eps}
+        c_by = {int(r["episode"]): r for r in c_eps}
+        if len(b_by) != len(b_eps) or len(c_by) != len(c_eps) or set(b_by) != set(c_by):
+            return None, f"task {task} has episodes {sorted(b_by)} in one run, {sorted(c_by)} in the other"
+        for key in sorted(b_by):
+            seed_b, seed_c = b_by[key].get("seed"), c_by[key].get("seed")
+            if seed_b is None or seed_b != seed_c:
+                return None, f"task {task} episode {key} has seeds {seed_b} and {seed_c}"
+        pairs.append([(b_by[key], c_by[key]) for key in sorted(b_by)])
+    return pairs, "every shared (task, episode) has the same seed in both runs"
+
+
+def choose_design(requested: str, pairs: Pairs | None, why: str) -> tuple[str, str]:
+    """Return (design that runs, why): ``auto`` pairs episodes when they share seeds, else stratifies.
+
+    ``--test episode`` on runs that do not pair is a UsageError saying why.
+    """
+    if requested not in TEST_DESIGNS:
+        raise UsageError(f"--test {requested!r}: use one of {', '.join(TEST_DESIGNS)}")
+    if requested == "episode" and pairs is None:
+        raise UsageError(f"--test episode needs episodes that share seeds, but {why}; use --test stratified")
+    if requested != "auto":
+        return requested, f"--test {requested}"
+    return ("episode" if pairs is not None else "stratified"), why
+
+
+def _episode_totals(spec: MetricSpec | None, episodes: list[dict[str, Any]]) -> np.ndarray:
+    return np.array([metric_totals(spec, [r]) for r in episodes], dtype=float).reshape(-1, 2)
+
+
+def _success_test(
+    design: str,
+    base_tasks: list[list[dict[str, Any]]],
+    cand_tasks: list[list[dict[str, Any]]],
+    pairs: Pairs | None,
+    flips: tuple[int, int],
+) -> tuple[PValues, tuple[int, int]]:
+    """Return the success rate's p-values under ``design`` and its discordant counts (tasks or episodes)."""
+    if design == "stratified":
+        base = np.array([success_totals(e) for e in base_tasks]).reshape(-1, 2)
+        cand = np.array([success_totals(e) for e in cand_tasks]).reshape(-1, 2)
+        return stratified_exact(base, cand), (0, 0)
+    if design == "episode":
+        assert pairs is not None
+        outcomes = [(bool(b.get("success")), bool(c.get("success"))) for task in pairs for b, c in task]
+        flips = (sum(b and not c for b, c in outcomes), sum(c and not b for b, c in outcomes))
+    two_sided, worse = mcnemar_exact(*flips)
+    return PValues(worse, mcnemar_exact(flips[1], flips[0])[1], two_sided, exact=True), flips
+
+
+def _metric_test(
+    design: str,
+    spec: MetricSpec,
+    base_tasks: list[list[dict[str, Any]]],
+    cand_tasks: list[list[dict[str, Any]]],
+    pairs: Pairs | None,
+    groups: np.ndarray | None,
+    seed: int,
+    resamples: int,
+) -> PValues:
+    """Return a declared metric's permutation test under ``design`` (paired tasks or episodes, strata)."""
+    if design == "stratified":
+        base = [_episode_totals(spec, e) for e in base_tasks]
+        cand = [_episode_totals(spec, e) for e in cand_tasks]
+        return stratified_permutation(base, cand, seed, resamples, groups)
+    if design == "episode":
+        assert pairs is not None
+        base = np.vstack([_episode_totals(spec, [b for b, _ in task]) for task in pairs])
+        cand = np.vstack([_episode_totals(spec, [c for _, c in task]) for task in pairs])
+        unit_groups = None if groups is None else np.repeat(groups, [len(task) for task in pairs])
+        return paired_permutation(base, cand, seed, resamples, unit_groups)
+    base = np.array([metric_totals(spec, e) for e in base_tasks], dtype=float).reshape(-1, 2)
+    cand = np.array([metric_totals(spec, e) for e in cand_tasks], dtype=float).reshape(-1, 2)
+    return paired_permutation(base, cand, seed, resamples, groups)
+
+
 def _compare_metric(
     suite: str,
     spec: MetricSpec | None,
     base_tasks: list[list[dict[str, Any]]],
     cand_tasks: list[list[dict[str, Any]]],
+    design: str,
+    pairs: Pairs | None,
     flips: tuple[int, int],
     seed: int,
     resamples: int,
@@ -155,15 +266,26 @@ def _compare_metric(
         )
     boot = paired_bootstrap(base, cand, seed, resamples, confidence, groups)
     interval = (boot.delta, boot.low, boot.high)
+    success_name, metric_name = DESIGN_TESTS[design]
     if spec is None:
-        two_sided, p_worse = mcnemar_exact(*flips)
+        test, counts = _success_test(design, base_tasks, cand_tasks, pairs, flips)
         return MetricComparison(
-            suite, name, "mcnemar", len(base), b_value, c_value, *interval, two_sided, p_worse, higher, *flips
+            suite,
+            name,
+            success_name,
+            len(base),
+            b_value,
+            c_value,
+            *interval,
+            test.p_two_sided,
+            test.p_lower,
+            higher,
+            *counts,
         )
-    test = paired_permutation(base, cand, seed, resamples, groups)
+    test = _metric_test(design, spec, base_tasks, cand_tasks, pairs, groups, seed, resamples)
     p_worse = test.p_lower if higher else test.p_higher
     return MetricComparison(
-        suite, name, "permutation", len(base), b_value, c_value, *interval, test.p_two_sided, p_worse, higher
+        suite, name, metric_name, len(base), b_value, c_value, *interval, test.p_two_sided, p_worse, higher
     )
 
 
@@ -217,11 +339,16 @@ def compare_runs(
     resamples: int = 10_000,
     confidence: float = 0.95,
     default_metrics: bool = False,
+    test: str = "auto",
 ) -> list[SuiteComparison]:
     """Return a paired comparison per shared suite; UsageError when suites or tasks do not overlap.
 
     ``metrics`` names the metrics (see :func:`resolve_metrics`); with
     ``default_metrics`` and no names, the gate's default (success rate and headline).
+    ``test`` (``TEST_DESIGNS``) chooses the unit of the tests: per-task outcomes
+    (``task``), episodes paired by seed (``episode``), episodes stratified by task
+    (``stratified``), or ``auto``: episode when the runs share seeds, else stratified.
+    The intervals are always the paired bootstrap over tasks (clustered by task).
     """
     results = []
     for suite in shared_suites(base, cand):
@@ -238,6 +365,8 @@ def compare_runs(
         outcome_c = [task_success(*map(int, success_totals(e)), rule) for e in cand_eps]
         broken = [t for t, b, c in zip(shared, outcome_b, outcome_c, strict=True) if b and not c]
         fixed = [t for t, b, c in zip(shared, outcome_b, outcome_c, strict=True) if c and not b]
+        pairs, why = episode_pairs(shared, base_eps, cand_eps)
+        design, reason = choose_design(test, pairs, why)
         comparison = SuiteComparison(
             suite,
             shared,
@@ -247,11 +376,16 @@ def compare_runs(
             fixed=fixed,
             base_errors=sum(1 for e in base_eps for r in e if r.get("status", "ok") != "ok"),
             cand_errors=sum(1 for e in cand_eps for r in e if r.get("status", "ok") != "ok"),
+            design=design,
+            design_reason=reason,
+            base_counts=[tuple(map(int, success_totals(e))) for e in base_eps],
+            cand_counts=[tuple(map(int, success_totals(e))) for e in cand_eps],
         )
+        flips = (len(broken), len(fixed))
         for spec in resolve_metrics(suite, names):
             comparison.metrics.append(
                 _compare_metric(
-                    suite, spec, base_eps, cand_eps, (len(broken), len(fixed)), seed, resamples, confidence
+                    suite, spec, base_eps, cand_eps, design, pairs, flips, seed, resamples, confidence
                 )
             )
         results.append(comparison)

@@ -23,6 +23,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from webbench.core.redact import redact
 from webbench.core.suite import SuiteError, get_suite
 from webbench.report import svg
 from webbench.report.aggregate import LENGTH_LABELS, episode_frame, leaderboard, success_by, task_table
@@ -395,7 +396,7 @@ def render_report(
             "suites": ", ".join(run.suites),
             "created": run.manifest.get("created", ""),
             "commit": (run.manifest.get("git_commit") or "")[:10],
-            "agent_args": json.dumps((run.manifest.get("config") or {}).get("agent_args") or {}),
+            "agent_args": json.dumps(redact((run.manifest.get("config") or {}).get("agent_args") or {})),
         }
         for run in runs
     ]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from webbench.core.metric import MetricSpec
+from webbench.core.redact import redact
 from webbench.core.suite import SuiteError, get_suite
 from webbench.run.store import RunStore, RunStoreError
 
@@ -156,8 +157,8 @@ def baseline_dict(run: RunData) -> dict[str, Any]:
         "run_id": run.run_id,
         "agent": run.agent,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "manifest": {
-            k: manifest[k] for k in ("created", "git_commit", "versions", "config") if k in manifest
-        },
+        "manifest": redact(
+            {k: manifest[k] for k in ("created", "git_commit", "versions", "config") if k in manifest}
+        ),
         "suites": suites,
     }

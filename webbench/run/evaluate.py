@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import platform
 import socket
 import subprocess
@@ -14,12 +16,15 @@ from typing import Any
 
 from webbench.core.agent import build_agent, close_agent, load_agent_class
 from webbench.core.env import EnvConfig
+from webbench.core.errors import UsageError
+from webbench.core.redact import REDACTED, is_redacted, redact
 from webbench.core.suite import Suite, SuiteError, get_suite, select_tasks
 from webbench.core.types import Task
+from webbench.data.digest import data_sha256
 from webbench.run.episode import Episode, Limits
 from webbench.run.plan import plan_episodes
 from webbench.run.pool import WorkerPool, WorkerSpec
-from webbench.run.store import RunStore, RunStoreError, redact_secrets
+from webbench.run.store import RunStore, RunStoreError
 from webbench.run.summary import summarize_run
 
 
@@ -49,22 +54,32 @@ class EvalConfig:
     judge_prompts: str | None = None
     #: SHA-256 of the ``judge_prompts`` file, set when the run is prepared; a resume checks it.
     judge_prompts_sha256: str | None = None
+    #: SHA-256 of the ``data`` file or folder (see ``data_sha256``), set at creation; a resume checks it.
+    data_sha256: str | None = None
 
 
-#: Fields a resumed run takes from its manifest; giving another value is an error.
+#: Fields a resumed run takes from its manifest; giving another value is an error. A value the
+#: manifest holds redacted must be given again (the redacted copy of what is given must match).
 RUN_DEFINING = (
     "suite",
     "agent",
+    "agent_args",
     "split",
     "task_ids",
     "subset",
     "episodes",
     "seed",
+    "max_steps",
+    "screenshots",
     "data",
     "suite_options",
     "judge_model",
     "judge_prompts",
 )
+#: Fields a resume may change: how the episodes are run, not what they are.
+RUNTIME = ("workers", "step_timeout", "episode_timeout", "llm_cache", "llm_cache_mode", "judge_base_url")
+#: The ``eval`` options not named after their field.
+_OPTION = {"task_ids": "--tasks"}
 
 
 def _versions() -> dict[str, str | None]:
@@ -99,19 +114,40 @@ def default_run_id(config: EvalConfig) -> str:
     return f"{config.suite}-{agent}-{stamp}"
 
 
+def option_name(field_name: str) -> str:
+    """Return the ``eval`` option that sets the config field ``field_name`` (e.g. ``--max-steps``)."""
+    return _OPTION.get(field_name, "--" + field_name.replace("_", "-"))
+
+
 def make_manifest(config: EvalConfig, run_id: str, tasks: list[Task]) -> dict[str, Any]:
-    """Return the manifest of a new run (agent args with secret-looking names redacted)."""
-    values = asdict(config)
-    values["agent_args"] = redact_secrets(config.agent_args)
+    """Return the manifest of a new run (its config with every secret redacted, see core.redact)."""
     return {
         "run_id": run_id,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "host": socket.gethostname(),
         "git_commit": _git_commit(),
         "versions": _versions(),
-        "config": values,
+        "config": redact(asdict(config)),
         "tasks": [task.id for task in tasks],
     }
+
+
+def _same(given: Any, saved: Any, name: str = "") -> bool:
+    """Return True when ``given`` (named ``name``) is the manifest's ``saved``, maybe redacted there."""
+    return saved == REDACTED or redact({name: given})[name] == saved
+
+
+def _resumed_value(name: str, given: Any, saved: Any) -> Any:
+    """Return the value a resume uses for the run-defining field ``name`` given again as ``given``."""
+    if name not in ("agent_args", "suite_options"):
+        if not _same(given, saved):
+            raise RunStoreError(f"--resume: {name} {redact(given)!r} differs from the run's {saved!r}")
+        return given
+    for key, value in given.items():
+        if key not in saved or not _same(value, saved[key], key):
+            shown = redact({key: value})[key]
+            raise RunStoreError(f"--resume: {name} {key}={shown!r} differs from the run's {saved.get(key)!r}")
+    return saved | given
 
 
 def config_from_manifest(
@@ -119,19 +155,86 @@ def config_from_manifest(
 ) -> EvalConfig:
     """Return the config of a run being resumed.
 
-    ``given`` holds the run-defining options the user repeated (each must equal the
-    manifest's); ``runtime`` the ones a resume may change (workers, time-outs, agent
-    args, merged over the saved ones so that a redacted secret can be given again).
+    ``given`` holds the run-defining options (``RUN_DEFINING``) the user repeated: each
+    must equal the manifest's, compared in redacted form, so that a redacted secret is
+    given again this way (``agent_args`` and ``suite_options`` per name, merged over the
+    saved ones). ``runtime`` holds the ones a resume may change (``RUNTIME``). A value the
+    manifest holds redacted and that is not given again is an error naming the option.
     """
     saved = EvalConfig(**manifest["config"])
+    values: dict[str, Any] = {}
     for name, value in given.items():
         if name not in RUN_DEFINING:
-            raise RunStoreError(f"--resume: {name} cannot be given with --resume")
-        if value != getattr(saved, name):
-            raise RunStoreError(f"--resume: {name} {value!r} differs from the run's {getattr(saved, name)!r}")
-    runtime = dict(runtime)
-    runtime["agent_args"] = dict(saved.agent_args) | runtime.get("agent_args", {})
-    return replace(saved, **runtime)
+            raise RunStoreError(f"--resume: {option_name(name)} cannot be given with --resume")
+        values[name] = _resumed_value(name, value, getattr(saved, name))
+    for name, value in runtime.items():
+        if name not in RUNTIME:
+            raise RunStoreError(f"--resume: {option_name(name)} is not an option a resume may change")
+        values[name] = value
+    config = replace(saved, **values)
+    missing = _still_redacted(config, given, runtime)
+    if missing:
+        raise RunStoreError(
+            f"--resume: the manifest holds {', '.join(missing)} redacted: give it again "
+            "(for a secret inside an --agent-arg value, the whole value)"
+        )
+    return config
+
+
+def _still_redacted(config: EvalConfig, given: dict[str, Any], runtime: dict[str, Any]) -> list[str]:
+    """Return the options (as the user gives them) whose value is redacted and was not given again."""
+    missing = []
+    for name, value in asdict(config).items():
+        if name in ("agent_args", "suite_options"):
+            again = given.get(name, {})
+            flag = "--agent-arg " if name == "agent_args" else "--"
+            missing += [f"{flag}{k}" for k, v in value.items() if k not in again and is_redacted(v)]
+        elif name not in given and name not in runtime and is_redacted(value):
+            missing.append(option_name(name))
+    return missing
+
+
+def check_timeout(option: str, seconds: float | None) -> float | None:
+    """Return the time-out ``seconds`` given as ``option``: None (disabled) for 0 or None.
+
+    Raises a usage error when it is negative, NaN or infinite.
+    """
+    if seconds is None or seconds == 0:
+        return None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(f"{option} {seconds:g}: must be a number of seconds >= 0 (0 disables it)")
+    return seconds
+
+
+def check_options(config: EvalConfig) -> None:
+    """Raise a usage error naming the first option of ``config`` that cannot be run."""
+    if config.episodes < 1:
+        raise UsageError(f"--episodes must be at least 1 (got {config.episodes})")
+    if config.max_steps is not None and config.max_steps < 1:
+        raise UsageError(f"--max-steps must be at least 1 (got {config.max_steps})")
+    if config.workers < 1:
+        raise UsageError(f"--workers must be at least 1 (got {config.workers})")
+    if config.task_ids is not None and not config.task_ids:
+        raise UsageError("--tasks: no task id given (comma-separated task ids)")
+    check_timeout("--step-timeout", config.step_timeout)
+    check_timeout("--episode-timeout", config.episode_timeout)
+
+
+def checked_data_sha256(config: EvalConfig) -> str | None:
+    """Return the sha256 of the run's ``--data`` (None without it).
+
+    A run being resumed records the one it started with; data that changed since is a
+    usage error. A manifest without one (an older webbench) is not checked.
+    """
+    if not config.data:
+        return None
+    sha256 = data_sha256(Path(config.data))
+    if config.data_sha256 not in (None, sha256):
+        raise RunStoreError(
+            f"--data {config.data}: the data changed since the run started "
+            f"(sha256 {sha256}, the run's {config.data_sha256})"
+        )
+    return sha256
 
 
 def llm_settings(config: EvalConfig) -> dict[str, Any]:
@@ -189,7 +292,9 @@ def check_agent(config: EvalConfig, factory: Callable[..., Any], kwargs: dict[st
 def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
     """Return the tasks the config selects (split, then ids or subset)."""
     splits = suite.splits()
-    if config.split is not None and splits and config.split not in splits:
+    if config.split is not None and not splits:
+        raise SuiteError(f"--split {config.split}: suite {suite.name} has no splits")
+    if config.split is not None and config.split not in splits:
         raise SuiteError(f"unknown split {config.split!r} of suite {suite.name}; known: {', '.join(splits)}")
     split = config.split or suite.default_split()
     tasks = suite.load_tasks(split, Path(config.data) if config.data else None)
@@ -226,21 +331,15 @@ def prepare(
     config: EvalConfig, out: Path = Path("runs"), run_id: str | None = None, store: RunStore | None = None
 ) -> PreparedRun:
     """Check everything a run needs, create its folder (unless ``store`` is being resumed), plan episodes."""
+    check_options(config)
     suite = get_suite(config.suite)
     tasks = load_selected_tasks(suite, config)
-    if config.episodes < 1:
-        raise SuiteError("--episodes must be at least 1")
+    config = replace(config, data_sha256=checked_data_sha256(config))
     llm = llm_settings(config)
     config = replace(config, judge_prompts_sha256=llm["judge_prompts_sha256"])
     factory = load_agent_class(config.agent)
     kwargs = agent_kwargs(config, llm, factory)
     check_agent(config, factory, kwargs)
-    if store is None:
-        run_id = run_id or default_run_id(config)
-        store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
-    else:
-        store.cut_torn_tail()
-    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys())
     env_config = EnvConfig(
         data=Path(config.data) if config.data else None,
         split=config.split or suite.default_split(),
@@ -250,6 +349,12 @@ def prepare(
         llm=llm,
     )
     check_preflight(suite, env_config)
+    if store is None:
+        run_id = run_id or default_run_id(config)
+        store = RunStore.create(out, run_id, make_manifest(config, run_id, tasks))
+    else:
+        store.cut_torn_tail()
+    jobs = plan_episodes(tasks, config.episodes, config.seed, store.done_keys())
     limits = Limits(
         max_steps=config.max_steps or suite.default_max_steps,
         step_timeout=config.step_timeout,
@@ -257,6 +362,24 @@ def prepare(
     )
     spec = WorkerSpec(suite.name, env_config, config.agent, kwargs, limits, store.trajectories)
     return PreparedRun(store, suite, config, jobs, len(tasks) * config.episodes, spec)
+
+
+def run_notes(prepared: PreparedRun) -> list[str]:
+    """Return the warnings and notes to print before the episodes start (one line each)."""
+    notes = []
+    config = prepared.config
+    if config.data and not prepared.store.manifest["config"].get("data_sha256"):
+        notes.append(
+            f"note: the manifest records no sha256 of --data (an older webbench): {config.data} not checked"
+        )
+    workers = min(config.workers, len(prepared.jobs))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if prepared.suite.time_based_reward and workers > cores:
+        notes.append(
+            f"warning: {workers} workers on {cores} cores: {prepared.suite.name}'s reward decays with the "
+            "time an episode takes, so an overloaded machine lowers it; use --workers <= the core count"
+        )
+    return notes
 
 
 def write_summary(store: RunStore) -> dict[str, Any]:

@@ -16,22 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from webbench.core.errors import UsageError
+from webbench.core.redact import redact as redact_secrets  # noqa: F401 (the store's name for it)
 
 EPISODES = "episodes.jsonl"
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
 TRAJECTORIES = "trajectories"
 
-_SECRET_KEY = re.compile(r"(key|token|secret|password|passwd|credential|auth)", re.IGNORECASE)
-
 
 class RunStoreError(UsageError):
     """A run folder that cannot be created or read; the message names it."""
-
-
-def redact_secrets(values: dict[str, Any]) -> dict[str, Any]:
-    """Return ``values`` with every entry whose name looks like a secret replaced by ``"***"``."""
-    return {k: ("***" if _SECRET_KEY.search(k) else v) for k, v in values.items()}
 
 
 def episode_key(record: dict[str, Any]) -> tuple[str, str, int]:

@@ -439,6 +439,7 @@ class MiniWoBSuite(Suite):
     description = "MiniWoB++ (miniwob 1.1.0): 128 synthetic web tasks, live in Chromium"
     kind = "live"
     actions = ("click", "type", "select", "hover", "press", "scroll", "click_xy", "noop")
+    time_based_reward = True
     default_max_steps = 30
     metrics = (
         MetricSpec("success", "share of episodes with raw reward 1 (papers' success rate)", headline=True),
