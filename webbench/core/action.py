@@ -2,19 +2,30 @@
 
 An action is written as a Python-like call, for example ``click("12")`` or
 ``type("12", "hello", enter=True)``. Parsing uses :mod:`ast` and only accepts
-literal arguments; nothing is ever evaluated.
+literal arguments; nothing is ever evaluated. :func:`read_reply` turns whatever an
+agent's ``act`` returned into something the harness can perform and record.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from webbench.core.jsonsafe import clean_text, describe_error
+
+#: The longest action text an env is given; a longer one is a step error, recorded cut.
+MAX_ACTION_CHARS = 100_000
 
 
 class ActionParseError(ValueError):
     """An action string that is not valid canonical syntax; the message says why."""
+
+
+class AgentReplyError(ValueError):
+    """What an agent returned is not an action at all (or its step trace is unusable)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,8 @@ def _coerce(value: Any, kind: type, action: str, name: str) -> Any:
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ActionParseError(f"{action}(): {name} must be a number")
+    if not math.isfinite(value):
+        raise ActionParseError(f"{action}(): {name} must be a finite number")
     return float(value)
 
 
@@ -155,7 +168,22 @@ def parse_action(text: str) -> Action:
     )
 
 
+def text_problem(text: str) -> str | None:
+    """Return why ``text`` cannot be given to a page (a NUL or a lone surrogate), or None."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        return f"holds a NUL character (at {nul})"
+    if clean_text(text) is not text:
+        at = next(i for i, c in enumerate(text) if 0xD800 <= ord(c) <= 0xDFFF)
+        return f"holds a lone surrogate U+{ord(text[at]):04X} (at {at})"
+    return None
+
+
 def _validated(action: Action) -> Action:
+    for key, value in action.args.items():
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise ActionParseError(f"{action.name}(): {key} {problem}")
     if action.name == "scroll" and action.args["direction"] not in SCROLL_DIRECTIONS:
         raise ActionParseError(f"scroll(): direction must be one of {', '.join(SCROLL_DIRECTIONS)}")
     element = action.args.get("element")
@@ -189,3 +217,73 @@ def make_action(name: str, *args: Any, **kwargs: Any) -> Action:
     for kw, _, default in spec.keywords:
         parsed.setdefault(kw, default)
     return _validated(Action(name, parsed))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An agent's answer made safe to perform and to record.
+
+    ``action`` is a validated Action or the agent's text; ``text`` what the trajectory
+    records (valid UTF-8, at most ``MAX_ACTION_CHARS``); ``error`` why the action cannot
+    be performed (a step error), else None; ``chars`` the length of the agent's text.
+    """
+
+    action: Action | str
+    text: str
+    error: str | None = None
+    chars: int = 0
+
+
+def _cut(text: str) -> str:
+    return clean_text(text[:MAX_ACTION_CHARS])
+
+
+def _reply_to_action(action: Action) -> Reply:
+    """Re-check an Action the agent built itself (its fields may hold anything)."""
+    try:
+        if not isinstance(action.name, str) or not isinstance(action.args, dict):
+            raise ActionParseError("not a well-formed Action (name must be a str, args a dict)")
+        if not all(isinstance(key, str) for key in action.args):
+            raise ActionParseError(f"{action.name}(): argument names must be strings")
+        checked = make_action(action.name, **action.args)
+    except ActionParseError as exc:
+        text = _cut(repr(action))
+        return Reply(text, text, clean_text(str(exc)), len(text))
+    text = str(checked)
+    if len(text) > MAX_ACTION_CHARS:
+        return Reply(_cut(text), _cut(text), _too_long(len(text)), len(text))
+    return Reply(checked, text, None, len(text))
+
+
+def _too_long(chars: int) -> str:
+    return f"the action is {chars:,} characters long, over the limit of {MAX_ACTION_CHARS:,}; not performed"
+
+
+def read_reply(value: object) -> Reply:
+    """Return the Reply of what ``act`` returned: a string, an Action, or an object whose
+    ``str()`` is the action text.
+
+    An action that cannot be performed (unknown, malformed, too long, holding a NUL or a
+    lone surrogate) is a Reply with ``error`` set. Raises AgentReplyError when ``value``
+    is no action at all: None, or an object whose ``str()`` fails or is not a string.
+    Runs agent code (``__str__``), so the harness calls it under the agent's time limit.
+    """
+    if isinstance(value, Action):
+        return _reply_to_action(value)
+    if value is None:
+        raise AgentReplyError("act() returned None, not an action (a string or an Action)")
+    if isinstance(value, str):
+        text = str.__str__(value)
+    else:
+        try:
+            text = str(value)
+        except Exception as exc:
+            raise AgentReplyError(
+                f"act() returned a {type(value).__name__} whose str() failed: {describe_error(exc)}"
+            ) from exc
+    if len(text) > MAX_ACTION_CHARS:
+        return Reply(_cut(text), _cut(text), _too_long(len(text)), len(text))
+    problem = text_problem(text)
+    if problem:
+        return Reply(clean_text(text), clean_text(text), f"the action {problem}", len(text))
+    return Reply(text, text, None, len(text))

@@ -3,6 +3,10 @@
 An agent is any object with ``act(obs) -> Action | str``; ``reset(task)`` and
 ``close()`` are optional. ``--agent`` takes ``module:Class``,
 ``path/to/file.py:Class`` or a built-in short name.
+
+Every call into agent code (building it, ``reset``, ``act``, ``close``) goes through
+:func:`call_agent`, which runs it on one helper thread with a time limit, so that an
+agent that never returns cannot stall the harness.
 """
 
 from __future__ import annotations
@@ -10,14 +14,21 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import queue
 import sys
-from collections.abc import Iterable
+import threading
+import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from webbench.core.action import Action
+from webbench.core.action import Action, AgentReplyError
 from webbench.core.errors import UsageError
+from webbench.core.jsonsafe import clean_text, describe_error, json_safe
 from webbench.core.types import Observation, Task
+from webbench.core.usage import read_usage
+
+T = TypeVar("T")
 
 #: Built-in agents by short name.
 BUILTIN_AGENTS = {
@@ -43,6 +54,88 @@ class ServiceError(RuntimeError):
     """Raised by an agent when a service it depends on failed (e.g. an LLM endpoint that keeps
     answering 500 after every retry). The episode ends ``env_error``, not ``agent_error``: the
     failure says nothing about the agent's policy."""
+
+
+class AgentTimeout(Exception):
+    """The agent did not answer within its time limit."""
+
+
+class AgentFailure(Exception):
+    """The agent raised ``cause``; ``trace`` holds the formatted traceback."""
+
+    def __init__(self, message: str, trace: str, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.trace = trace
+        self.cause = cause
+
+
+class _AgentThread:
+    """One long-lived daemon thread that runs agent calls (a thread per call costs ms)."""
+
+    def __init__(self) -> None:
+        self.requests: queue.SimpleQueue[Callable[[], Any]] = queue.SimpleQueue()
+        self.results: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="webbench-agent", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            fn = self.requests.get()
+            try:
+                self.results.put({"value": fn()})
+            except BaseException as exc:  # noqa: BLE001 - everything the agent raises is reported
+                # formatted here: an exception's __str__ is agent code too
+                self.results.put(
+                    {"error": exc, "message": describe_error(exc), "trace": traceback.format_exc()}
+                )
+
+
+_agent_thread: _AgentThread | None = None
+
+
+def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
+    """Return ``fn()``, run on the agent thread; AgentTimeout after ``timeout`` seconds.
+
+    Exceptions raised by ``fn`` come back as AgentFailure with their traceback. After
+    a time-out the stuck thread is abandoned and the next call starts a new one.
+    """
+    global _agent_thread
+    if _agent_thread is None:
+        _agent_thread = _AgentThread()
+    worker = _agent_thread
+    worker.requests.put(fn)
+    try:
+        box = worker.results.get(timeout=timeout)
+    except queue.Empty:
+        _agent_thread = None
+        raise AgentTimeout(f"the agent did not answer within {timeout:g} s") from None
+    if "error" in box:
+        raise AgentFailure(box["message"], clean_text(box["trace"]), box["error"])
+    return box["value"]
+
+
+def read_step_trace(agent: Agent) -> dict[str, Any]:
+    """Return the agent's ``step_trace`` (``{}`` when it has none) made JSON-safe, its usage checked.
+
+    Raises AgentReplyError when the trace is not a dict or its usage is unusable. Runs
+    agent code (a ``step_trace`` property), so the harness calls it under the time limit.
+    """
+    trace = getattr(agent, "step_trace", None)
+    if trace is None:
+        return {}
+    if not isinstance(trace, dict):
+        raise AgentReplyError(f"step_trace must be a dict, not {type(trace).__name__}")
+    checked = json_safe(trace)
+    if "usage" in trace:
+        try:
+            checked["usage"] = read_usage(trace["usage"])
+        except ValueError as exc:
+            raise AgentReplyError(f"step_trace: {exc}") from None
+    return checked
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def parse_agent_args(pairs: Iterable[str]) -> dict[str, Any]:
@@ -110,16 +203,32 @@ def load_agent_class(spec: str) -> type:
     return factory
 
 
-def make_agent(spec: str, kwargs: dict[str, Any]) -> Agent:
-    """Return a new agent built from ``spec`` with constructor ``kwargs``."""
-    factory = load_agent_class(spec)
+def build_agent(
+    factory: Callable[..., Any], kwargs: dict[str, Any], spec: str, timeout: float | None
+) -> Agent:
+    """Return ``factory(**kwargs)``, built on the agent thread within ``timeout`` seconds.
+
+    A constructor that raises, does not return in time, or builds an object without
+    ``act`` is an AgentSpecError in one line naming ``spec`` (a UsageError it raises
+    is passed on as it is).
+    """
     try:
-        agent = factory(**kwargs)
-    except TypeError as exc:
-        raise AgentSpecError(f"--agent {spec!r}: bad --agent-arg: {exc}") from exc
+        agent = call_agent(lambda: factory(**kwargs), timeout)
+    except AgentTimeout:
+        raise AgentSpecError(f"--agent {spec!r}: building the agent took more than {timeout:g} s") from None
+    except AgentFailure as exc:
+        if isinstance(exc.cause, UsageError):
+            raise exc.cause from None
+        what = "bad --agent-arg" if isinstance(exc.cause, TypeError) else "building the agent failed"
+        raise AgentSpecError(_one_line(f"--agent {spec!r}: {what}: {exc}")) from exc.cause
     if not callable(getattr(agent, "act", None)):
         raise AgentSpecError(f"--agent {spec!r}: the object it builds has no act(obs) method")
     return agent
+
+
+def make_agent(spec: str, kwargs: dict[str, Any], timeout: float | None = None) -> Agent:
+    """Return a new agent built from ``spec`` with constructor ``kwargs`` (see build_agent)."""
+    return build_agent(load_agent_class(spec), kwargs, spec, timeout)
 
 
 def reset_agent(agent: Agent, task: Task) -> None:
@@ -129,8 +238,18 @@ def reset_agent(agent: Agent, task: Task) -> None:
         reset(task)
 
 
-def close_agent(agent: Agent) -> None:
-    """Call ``agent.close()`` when the agent has one."""
+def close_agent(agent: Agent, timeout: float | None = None, spec: str = "") -> None:
+    """Call ``agent.close()`` (when it has one) on the agent thread within ``timeout`` seconds.
+
+    Raises AgentSpecError in one line naming ``spec`` when ``close()`` raises or does
+    not return in time (a stuck ``close()`` is abandoned on its thread).
+    """
     close = getattr(agent, "close", None)
-    if callable(close):
-        close()
+    if not callable(close):
+        return
+    try:
+        call_agent(close, timeout)
+    except AgentTimeout:
+        raise AgentSpecError(f"--agent {spec!r}: close() did not return within {timeout:g} s") from None
+    except AgentFailure as exc:
+        raise AgentSpecError(_one_line(f"--agent {spec!r}: close() failed: {exc}")) from None

@@ -3,28 +3,40 @@
 The agent's ``act`` runs on a helper thread so that an agent that never returns
 cannot stall the run: after ``step_timeout`` seconds the episode ends with status
 ``timeout`` and the worker that ran it is replaced (the stuck thread dies with it).
+
+Everything that handles what the agent returned runs inside that guard (``_ask``):
+turning its answer into an action (``read_reply``) and reading its step trace and
+usage (``read_step_trace``). What is no action at all ends the episode ``agent_error``;
+an action that cannot be performed is a step error the next observation reports.
+Records and trajectories are made JSON-safe, so no NaN or lone surrogate reaches a file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import queue
-import threading
+import math
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from webbench.core.agent import Agent, ServiceError, reset_agent
-from webbench.core.env import EnvConfig, WebEnv
+from webbench.core.action import MAX_ACTION_CHARS, Reply, read_reply
+from webbench.core.agent import (
+    Agent,
+    AgentFailure,
+    AgentTimeout,
+    ServiceError,
+    call_agent,
+    read_step_trace,
+    reset_agent,
+)
+from webbench.core.env import EnvConfig, StepResult, WebEnv
+from webbench.core.jsonsafe import json_safe
 from webbench.core.suite import get_suite
 from webbench.core.types import Observation, Task
-from webbench.core.usage import add_usage
-
-T = TypeVar("T")
+from webbench.core.usage import add_usage, read_usage
 
 
 @dataclass(frozen=True)
@@ -34,61 +46,6 @@ class Limits:
     max_steps: int = 30
     step_timeout: float | None = 120.0
     episode_timeout: float | None = 900.0
-
-
-class AgentTimeout(Exception):
-    """The agent did not answer within its time limit."""
-
-
-class AgentFailure(Exception):
-    """The agent raised ``cause``; ``trace`` holds the formatted traceback."""
-
-    def __init__(self, message: str, trace: str, cause: BaseException | None = None) -> None:
-        super().__init__(message)
-        self.trace = trace
-        self.cause = cause
-
-
-class _AgentThread:
-    """One long-lived daemon thread that runs agent calls (a thread per call costs ms)."""
-
-    def __init__(self) -> None:
-        self.requests: queue.SimpleQueue[Callable[[], Any]] = queue.SimpleQueue()
-        self.results: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-        threading.Thread(target=self._serve, name="webbench-agent", daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            fn = self.requests.get()
-            try:
-                self.results.put({"value": fn()})
-            except BaseException as exc:  # noqa: BLE001 - everything the agent raises is reported
-                self.results.put({"error": exc, "trace": traceback.format_exc()})
-
-
-_agent_thread: _AgentThread | None = None
-
-
-def call_agent(fn: Callable[[], T], timeout: float | None) -> T:
-    """Return ``fn()``, run on the agent thread; AgentTimeout after ``timeout`` seconds.
-
-    Exceptions raised by ``fn`` come back as AgentFailure with their traceback. After
-    a time-out the stuck thread is abandoned and the next call starts a new one.
-    """
-    global _agent_thread
-    if _agent_thread is None:
-        _agent_thread = _AgentThread()
-    worker = _agent_thread
-    worker.requests.put(fn)
-    try:
-        box = worker.results.get(timeout=timeout)
-    except queue.Empty:
-        _agent_thread = None
-        raise AgentTimeout(f"the agent did not answer within {timeout:g} s") from None
-    if "error" in box:
-        exc = box["error"]
-        raise AgentFailure(f"{type(exc).__name__}: {exc}", box["trace"], exc)
-    return box["value"]
 
 
 def safe_name(text: str) -> str:
@@ -176,23 +133,24 @@ class EpisodeRunner:
                     break
                 shot = self._save_screenshot(obs, name)
                 t0 = time.monotonic()
-                action = call_agent(lambda o=obs: self.agent.act(o), self._deadline(started))
+                reply, trace_info = call_agent(lambda o=obs: self._ask(o), self._deadline(started))
                 agent_s = time.monotonic() - t0
-                trace_info = getattr(self.agent, "step_trace", None)
                 step: dict[str, Any] = {
                     "step": n_steps,
                     "observation": obs.digest(),
-                    "action": str(action),
+                    "action": reply.text,
                     "agent_s": round(agent_s, 4),
                 }
+                if reply.chars > MAX_ACTION_CHARS:
+                    step["action_chars"] = reply.chars
                 if shot:
                     step["screenshot"] = shot
-                if isinstance(trace_info, dict) and trace_info:
+                if trace_info:
                     step["agent"] = trace_info
                     add_usage(usage, trace_info.get("usage"))
                 t1 = time.monotonic()
                 try:
-                    obs, _reward, terminated, truncated, info = self.env.step(action)
+                    obs, _reward, terminated, truncated, info = self._perform(reply)
                 except Exception as exc:  # noqa: BLE001
                     step["env_s"] = round(time.monotonic() - t1, 4)
                     steps.append(step)
@@ -220,6 +178,17 @@ class EpisodeRunner:
             info = {}
         return self._record(job, name, started, status, error, trace, info, n_steps, steps, usage, answer)
 
+    def _ask(self, obs: Observation) -> tuple[Reply, dict[str, Any]]:
+        """Return the agent's next action and step trace, both checked (runs on the agent thread)."""
+        reply = read_reply(self.agent.act(obs))
+        return reply, read_step_trace(self.agent)
+
+    def _perform(self, reply: Reply) -> StepResult:
+        """Apply the agent's action, or tell the env why it cannot be performed."""
+        if reply.error is not None:
+            return self.env.invalid(reply.text, reply.error)
+        return self.env.step(reply.action)
+
     def _finish_quietly(self) -> dict[str, Any]:
         try:
             return self.env.finish()
@@ -240,6 +209,9 @@ class EpisodeRunner:
         usage: dict[str, Any],
         answer: str | None,
     ) -> dict[str, Any]:
+        info, problem = checked_info(info)
+        if problem is not None and status == "ok":
+            status, error = "env_error", problem
         trajectory = {
             "task": {"suite": job.task.suite, "id": job.task.id, "goal": job.task.goal},
             "episode": job.episode,
@@ -251,13 +223,13 @@ class EpisodeRunner:
         }
         self.traj_dir.mkdir(parents=True, exist_ok=True)
         (self.traj_dir / f"{name}.json").write_text(
-            json.dumps(trajectory, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+            json.dumps(json_safe(trajectory), ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8"
         )
         add_usage(usage, info.get("usage"))  # what the env spent (LLM judges), when it reports it
         record = make_record(
             job, status, error, time.monotonic() - started, info, n_steps, usage, config=self.env.config
         )
-        record["answer"] = answer
+        record["answer"] = json_safe(answer)
         record["trajectory"] = f"trajectories/{name}.json"
         return record
 
@@ -281,7 +253,7 @@ def make_record(
     info = info or {}
     if status != "ok" and "metrics" not in info and config is not None:
         info = {**_failure_info(job.task, config), **info}
-    return {
+    record = {
         "suite": job.task.suite,
         "task_id": job.task.id,
         "split": job.task.split,
@@ -300,6 +272,35 @@ def make_record(
         "details": info.get("details", {}),
         "trajectory": None,
     }
+    return json_safe(record)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def checked_info(info: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """Return an env's final ``info`` without unusable numbers, and what was wrong with them (or None).
+
+    A score or metric that is not a finite number (None is a metric's "undefined") and
+    usage that ``read_usage`` refuses are removed and named in the returned message.
+    """
+    info = dict(info)
+    problems = []
+    metrics = dict(info.get("metrics") or {})
+    for key, value in list(metrics.items()):
+        if value is not None and not _finite(value):
+            problems.append(f"metric {key} = {value!r}")
+            del metrics[key]
+    info["metrics"] = metrics
+    if "score" in info and not _finite(info["score"]):
+        problems.append(f"score = {info.pop('score')!r}")
+    try:
+        info["usage"] = read_usage(info.get("usage"))
+    except ValueError as exc:
+        problems.append(str(exc))
+        info["usage"] = {}
+    return info, ("the suite reported " + "; ".join(problems)) if problems else None
 
 
 def _failure_info(task: Task, config: EnvConfig) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from webbench.core.agent import close_agent, load_agent_class, make_agent
+from webbench.core.agent import build_agent, close_agent, load_agent_class
 from webbench.core.env import EnvConfig
 from webbench.core.errors import UsageError
 from webbench.core.redact import REDACTED, is_redacted, redact
@@ -266,23 +266,28 @@ def llm_settings(config: EvalConfig) -> dict[str, Any]:
     ).to_dict()
 
 
-def agent_kwargs(config: EvalConfig, llm: dict[str, Any]) -> dict[str, Any]:
+def agent_kwargs(
+    config: EvalConfig, llm: dict[str, Any], factory: Callable[..., Any] | None = None
+) -> dict[str, Any]:
     """Return the agent's constructor kwargs: ``--agent-arg`` values, plus ``llm_settings``
     (the run's ``llm_settings(config)``, passed in as ``llm``) for agents that declare
     ``uses_llm_settings = True``, and ``suite_actions`` (the names of the canonical actions
-    the suite accepts, ``Suite.actions``) for agents that declare ``uses_suite_actions = True``."""
+    the suite accepts, ``Suite.actions``) for agents that declare ``uses_suite_actions = True``.
+    ``factory`` is the loaded agent class (loaded here when None)."""
     kwargs = dict(config.agent_args)
-    agent_class = load_agent_class(config.agent)
-    if getattr(agent_class, "uses_llm_settings", False):
+    factory = factory if factory is not None else load_agent_class(config.agent)
+    if getattr(factory, "uses_llm_settings", False):
         kwargs["llm_settings"] = llm
-    if getattr(agent_class, "uses_suite_actions", False):
+    if getattr(factory, "uses_suite_actions", False):
         kwargs["suite_actions"] = list(get_suite(config.suite).actions)
     return kwargs
 
 
-def check_agent(config: EvalConfig, llm: dict[str, Any]) -> None:
-    """Build and close the agent once, so that a bad spec or argument fails before any episode."""
-    close_agent(make_agent(config.agent, agent_kwargs(config, llm)))
+def check_agent(config: EvalConfig, factory: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    """Build and close the agent once (each within ``--step-timeout``), so that a bad spec,
+    argument, constructor or ``close()`` is a one-line usage error before any episode."""
+    agent = build_agent(factory, kwargs, config.agent, config.step_timeout)
+    close_agent(agent, config.step_timeout, config.agent)
 
 
 def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
@@ -343,13 +348,15 @@ def prepare(
     config = replace(config, data_sha256=checked_data_sha256(config))
     llm = llm_settings(config)
     config = replace(config, judge_prompts_sha256=llm["judge_prompts_sha256"])
-    check_agent(config, llm)
+    factory = load_agent_class(config.agent)
+    kwargs = agent_kwargs(config, llm, factory)
+    check_agent(config, factory, kwargs)
     env_config = EnvConfig(
         data=Path(config.data) if config.data else None,
         split=config.split or suite.default_split(),
         screenshots=config.screenshots,
         options=dict(config.suite_options),
-        reveal_gold=bool(getattr(load_agent_class(config.agent), "uses_gold", False)),
+        reveal_gold=bool(getattr(factory, "uses_gold", False)),
         llm=llm,
     )
     check_preflight(suite, env_config)
@@ -365,7 +372,6 @@ def prepare(
         step_timeout=config.step_timeout,
         episode_timeout=config.episode_timeout,
     )
-    kwargs = agent_kwargs(config, llm)
     spec = WorkerSpec(suite.name, env_config, config.agent, kwargs, limits, store.trajectories)
     return PreparedRun(store, suite, config, jobs, len(tasks) * config.episodes, spec)
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from webbench.core.agent import close_agent, make_agent
 from webbench.core.env import EnvConfig
+from webbench.core.jsonsafe import describe_error
 from webbench.core.suite import get_suite
 from webbench.run.episode import Episode, EpisodeRunner, Limits, make_record
 from webbench.run.reaper import Reaper, kill_group
@@ -39,6 +40,9 @@ from webbench.run.store import StoreWriteError
 GRACE_S = 60.0
 #: How long a worker may take to close its browser when asked to stop.
 STOP_WAIT_S = 10.0
+#: How long a stopping worker waits for its agent's close() (less than STOP_WAIT_S, so that
+#: a close() that never returns does not keep the worker and its browser until it is killed).
+AGENT_CLOSE_S = STOP_WAIT_S / 2
 #: Workers that die before they are ready this many times stop the run.
 MAX_STARTUP_DEATHS = 3
 #: A run whose first this many records are ``env_error`` with the same error stops.
@@ -70,9 +74,10 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         suite = get_suite(spec.suite)
-        agent = make_agent(spec.agent_spec, spec.agent_kwargs)
+        agent = make_agent(spec.agent_spec, spec.agent_kwargs, spec.limits.step_timeout)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the run
-        conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+        # the agent's own error when building it failed, else what went wrong (one line)
+        conn.send(("fatal", " ".join(describe_error(exc.__cause__ or exc).split())))
         return
     env = None
     try:
@@ -120,8 +125,8 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
     finally:
         if env is not None:
             _close_quietly(env)
-        with contextlib.suppress(Exception):  # closing is best effort at exit
-            close_agent(agent)
+        with contextlib.suppress(Exception):  # closing is best effort at exit, and bounded
+            close_agent(agent, AGENT_CLOSE_S)
 
 
 def describe_exit(code: int | None) -> str:
