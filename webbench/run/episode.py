@@ -283,16 +283,19 @@ def checked_info(info: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """Return an env's final ``info`` without unusable numbers, and what was wrong with them (or None).
 
     A score or metric that is not a finite number (None is a metric's "undefined") and
-    usage that ``read_usage`` refuses are removed and named in the returned message.
+    usage that ``read_usage`` refuses are removed and named in the returned message. An info
+    without ``metrics`` keeps none (``make_record`` then gives a failed episode its suite's
+    failure scores).
     """
     info = dict(info)
     problems = []
-    metrics = dict(info.get("metrics") or {})
-    for key, value in list(metrics.items()):
-        if value is not None and not _finite(value):
-            problems.append(f"metric {key} = {value!r}")
-            del metrics[key]
-    info["metrics"] = metrics
+    if "metrics" in info:
+        metrics = dict(info["metrics"] or {})
+        for key, value in list(metrics.items()):
+            if value is not None and not _finite(value):
+                problems.append(f"metric {key} = {value!r}")
+                del metrics[key]
+        info["metrics"] = metrics
     if "score" in info and not _finite(info["score"]):
         problems.append(f"score = {info.pop('score')!r}")
     try:
