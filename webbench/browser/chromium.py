@@ -12,11 +12,13 @@ finds it by the mark and kills it.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 
 CHROMIUM_FLAGS = (
@@ -146,9 +148,9 @@ def start_selenium_chrome(
     return webdriver.Chrome(service=service, options=options)
 
 
-def marked_pids(mark: str) -> list[int]:
-    """Return the ids of the live processes whose environment holds ``BROWSER_MARK=mark``."""
-    needle = f"{BROWSER_MARK}={mark}".encode()
+def marked_pids(mark: str, variable: str = BROWSER_MARK) -> list[int]:
+    """Return the ids of the live processes whose environment holds ``variable=mark``."""
+    needle = f"{variable}={mark}".encode()
     found: list[int] = []
     if not os.path.isdir("/proc"):
         return found
@@ -164,12 +166,16 @@ def marked_pids(mark: str) -> list[int]:
     return found
 
 
-def kill_marked(mark: str) -> list[int]:
-    """SIGKILL every process marked ``mark`` (a browser and its driver); return their ids."""
+def kill_marked(mark: str, timeout: float = 10.0) -> list[int]:
+    """SIGKILL every process marked ``mark`` (a browser and its driver); return their ids.
+
+    Returns once none of them is alive, or after ``timeout`` seconds.
+    """
     pids = marked_pids(mark)
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            continue
+    deadline = time.monotonic() + timeout
+    while pids and marked_pids(mark) and time.monotonic() < deadline:
+        time.sleep(0.01)
     return pids

@@ -147,10 +147,13 @@ _OPTIONS_JS = (
 class SharedBrowser:
     """The Chromium every task of one env runs in, and what an episode leaves in it outside the page.
 
-    Before each episode, ``clean()`` closes the windows the page opened and moves the
-    mouse off the page (a fresh browser has no hover); ``_BEGIN_JS`` restores the
-    window size and resets what lives in the page. ``close()`` quits the browser and
-    kills whatever of it is left, so a browser whose chromedriver died goes at once.
+    Before each episode, ``move_pointer_away()`` takes the mouse off the page (a fresh
+    browser has no hover); ``_BEGIN_JS`` resets what lives in the page (and refuses to
+    start in a window whose size changed, which ``restore_size()`` puts back); then
+    ``close_other_windows()`` closes the windows the page opened (and the episode is
+    begun again if there were any). ``close()`` quits the
+    browser and kills whatever of it is left, so a browser whose chromedriver died goes
+    at once.
     """
 
     def __init__(self) -> None:
@@ -165,20 +168,27 @@ class SharedBrowser:
         #: Whether an action moved the mouse since the last ``clean()``.
         self.pointer_moved = False
 
-    def clean(self) -> None:
-        """Close the windows other than ours and, if an action moved it, take the mouse off the page."""
+    def move_pointer_away(self) -> None:
+        """If an action moved the mouse since the last call, move it off the page."""
+        if self.pointer_moved:
+            move = {"type": "mouseMoved", "x": -1, "y": -1}
+            dismissing_alerts(lambda: self.driver.execute_cdp_cmd("Input.dispatchMouseEvent", move))
+            self.pointer_moved = False
+
+    def close_other_windows(self) -> bool:
+        """Close the windows other than ours (the page opened them); return whether there were any.
+
+        Not while an alert is open: chromedriver then never answers for the window list.
+        """
         extra = [handle for handle in self.driver.window_handles if handle != self.handle]
         for handle in extra:
             self.driver.switch_to.window(handle)
             self.driver.close()
         if extra:
             self.driver.switch_to.window(self.handle)
-        if self.pointer_moved:
-            move = {"type": "mouseMoved", "x": -1, "y": -1}
-            dismissing_alerts(lambda: self.driver.execute_cdp_cmd("Input.dispatchMouseEvent", move))
-            self.pointer_moved = False
+        return bool(extra)
 
-    def restore_window(self) -> None:
+    def restore_size(self) -> None:
         """Give the window its size at start."""
         self.driver.set_window_size(self.window["width"], self.window["height"])
 
@@ -406,11 +416,11 @@ _STATE_JS = (
     "return [m, core.getUtterance(), core.getDOMInfo()];"
 )
 #: One round trip for miniwob's force_stop, set_seed, set_mode and startEpisodeReal, with
-#: the page put back as a fresh one has it first (arguments[2]: the fresh window's inner
-#: size; null is returned, and nothing done, when the window has another). startEpisodeReal
-#: itself empties the selection and scrolls the window to the top; what the previous
-#: episode left besides (the focus, the scroll of any element, web storage, the cookies a
-#: served page set) is reset after its end and before the new problem is drawn.
+#: the page put back as a fresh one has it first. Null is returned, and nothing done, when
+#: the window's inner size is not arguments[2], the fresh one. startEpisodeReal itself empties the
+#: selection and scrolls the window to the top; what the previous episode left besides
+#: (the focus, the scroll of any element, web storage, the cookies a served page set) is
+#: reset after its end and before the new problem is drawn.
 _BEGIN_JS = (
     "var fresh = arguments[2];"
     "if (fresh && (window.innerWidth !== fresh[0] || window.innerHeight !== fresh[1])) return null;"
@@ -500,10 +510,13 @@ def _shared_env_class():
             self.num_episodes += 1
             if self.refresh_freq and self.num_episodes % self.refresh_freq == 0:
                 self.driver.get(self.url)
-            self.browser.clean()
+            self.browser.move_pointer_away()
             ready = self._begin(seed)
+            if self.browser.close_other_windows():
+                # A page behind another window keeps its old size: check it again alone.
+                ready = self._begin(seed)
             if ready is None:
-                self.browser.restore_window()
+                self.browser.restore_size()
                 ready = self._begin(seed)
             if not ready:
                 WebDriverWait(self.driver, 1, poll_frequency=0.005).until(
