@@ -13,15 +13,18 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from webbench.core.action import Action
 from webbench.core.env import EnvConfig, StepResult, WebEnv
 from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite
 from webbench.core.types import Element, Observation, Task
+
+T = TypeVar("T")
 
 #: MiniWoB's screen: the task area the agent sees, in page pixels.
 SCREEN_W, SCREEN_H = 160, 210
@@ -151,9 +154,8 @@ class SharedBrowser:
     browser has no hover); ``_BEGIN_JS`` resets what lives in the page (and refuses to
     start in a window whose size changed, which ``restore_size()`` puts back); then
     ``close_other_windows()`` closes the windows the page opened (and the episode is
-    begun again if there were any). ``close()`` quits the
-    browser and kills whatever of it is left, so a browser whose chromedriver died goes
-    at once.
+    begun again if there were any). ``close()`` quits the browser and kills whatever of
+    it is left, so a browser whose chromedriver died goes at once.
     """
 
     def __init__(self) -> None:
@@ -165,14 +167,14 @@ class SharedBrowser:
         self.handle = self.driver.current_window_handle
         #: The page's inner size in the fresh window (known once a page is loaded).
         self.inner: list[int] | None = None
-        #: Whether an action moved the mouse since the last ``clean()``.
+        #: Whether an action moved the mouse since ``move_pointer_away()`` last ran.
         self.pointer_moved = False
 
     def move_pointer_away(self) -> None:
         """If an action moved the mouse since the last call, move it off the page."""
         if self.pointer_moved:
             move = {"type": "mouseMoved", "x": -1, "y": -1}
-            dismissing_alerts(lambda: self.driver.execute_cdp_cmd("Input.dispatchMouseEvent", move))
+            _dismissing_alerts(lambda: self.driver.execute_cdp_cmd("Input.dispatchMouseEvent", move))
             self.pointer_moved = False
 
     def close_other_windows(self) -> bool:
@@ -202,7 +204,7 @@ class SharedBrowser:
             kill_marked(self.mark)
 
 
-def dismissing_alerts(call):
+def _dismissing_alerts(call: Callable[[], T]) -> T:
     """Return ``call()``, called once more if an open alert made it fail (chromedriver dismissed it)."""
     from selenium.common.exceptions import UnexpectedAlertPresentException
 
@@ -311,9 +313,9 @@ class MiniWoBEnv(WebEnv):
         if name == "click":
             return [self._miniwob_action("CLICK_ELEMENT", ref=int(args["element"]))]
         if name == "type":
-            if not self._takes_text(self._obs.element(args["element"])):  # type: ignore[union-attr]
-                tag = self._obs.element(args["element"]).tag  # type: ignore[union-attr]
-                return f"type(): element {args['element']!r} ({tag}) is not a text field: nothing was typed"
+            target = self._obs.element(args["element"])  # type: ignore[union-attr]
+            if not self._takes_text(target):
+                return f"type(): element {target.id!r} ({target.tag}) is not a text field: nothing was typed"
             steps = [
                 self._miniwob_action(
                     "FOCUS_ELEMENT_AND_TYPE_TEXT", ref=int(args["element"]), text=args["text"]
@@ -417,10 +419,10 @@ _STATE_JS = (
 )
 #: One round trip for miniwob's force_stop, set_seed, set_mode and startEpisodeReal, with
 #: the page put back as a fresh one has it first. Null is returned, and nothing done, when
-#: the window's inner size is not arguments[2], the fresh one. startEpisodeReal itself empties the
-#: selection and scrolls the window to the top; what the previous episode left besides
-#: (the focus, the scroll of any element, web storage, the cookies a served page set) is
-#: reset after its end and before the new problem is drawn.
+#: the window's inner size is not arguments[2], the fresh one. startEpisodeReal itself
+#: empties the selection and scrolls the window to the top; what the previous episode left
+#: besides (the focus, the scroll of any element, web storage, the cookies a served page
+#: set) is reset after its end and before the new problem is drawn.
 _BEGIN_JS = (
     "var fresh = arguments[2];"
     "if (fresh && (window.innerWidth !== fresh[0] || window.innerHeight !== fresh[1])) return null;"
@@ -529,7 +531,7 @@ def _shared_env_class():
             infos[self.index] = metadata
 
         def _begin(self, seed):
-            return dismissing_alerts(
+            return _dismissing_alerts(
                 lambda: self.driver.execute_script(_BEGIN_JS, seed, self.mode, self.browser.inner)
             )
 
