@@ -1,4 +1,5 @@
-"""MiniWoB++ mapping that needs no browser: DOM listing from a recorded observation, keys."""
+"""MiniWoB++ mapping: DOM listing from a recorded observation, keys (no browser); actions the
+page cannot take are step errors (browser)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def test_text_nodes_fold_into_their_parent() -> None:
         ("Esc", "<Escape>"),
         ("+", "+"),
         ("space", "<Space>"),
+        ("Control++", "C-+"),
     ],
 )
 def test_keys(key: str, expected: str) -> None:
@@ -70,6 +72,63 @@ def test_keys(key: str, expected: str) -> None:
 def test_unknown_modifier() -> None:
     with pytest.raises(ValueError, match="unknown modifier"):
         miniwob_key("Hyper+a")
+
+
+@pytest.mark.parametrize("key", ["Shift+", "Control+Alt+", ""])
+def test_modifiers_without_a_key(key: str) -> None:
+    with pytest.raises(ValueError, match="no key after the modifiers"):
+        miniwob_key(key)
+
+
+@pytest.fixture(scope="module")
+def miniwob_env():
+    from webbench.core.env import EnvConfig
+
+    suite = get_suite("miniwob")
+    env = suite.make_env(EnvConfig())
+    env.tasks = {t.id: t for t in suite.load_tasks(None, None)}
+    yield env
+    env.close()
+
+
+def _element(obs, tag: str) -> str:
+    return next(e.id for e in obs.elements if e.tag == tag)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("task", "action", "error"),
+    [
+        ("login-user", lambda obs: "click_xy(5000, 5000)", "point (5000, 5000) is outside the page"),
+        ("login-user", lambda obs: "click_xy(-1, 20)", "point (-1, 20) is outside the page"),
+        ("login-user", lambda obs: 'press("Shift+")', "no key after the modifiers in 'Shift+'"),
+        ("login-user", lambda obs: 'press("NotAKey")', "MiniWoB cannot press 'NotAKey'"),
+        ("login-user", lambda obs: f'type("{_element(obs, "div")}", "x")', "(div) is not a text field"),
+        ("login-user", lambda obs: f'type("{_element(obs, "button")}", "x")', "(button) is not a text field"),
+        ("choose-list", lambda obs: f'select("{_element(obs, "select")}", "Atlantis")', "no option"),
+        ("login-user", lambda obs: f'select("{_element(obs, "input_text")}", "x")', "is not a <select>"),
+    ],
+)
+def test_what_the_page_cannot_do_is_a_step_error(miniwob_env, task, action, error) -> None:
+    obs, _ = miniwob_env.reset(seed=4, options={"task": miniwob_env.tasks[task]})
+    text = action(obs)
+    obs, reward, done, _truncated, _info = miniwob_env.step(text)
+    assert not done and reward == 0.0
+    assert error in obs.error and obs.history == [text]
+    # The episode goes on: the next action runs, with no error.
+    obs, *_ = miniwob_env.step("noop()")
+    assert obs.error is None and obs.step == 2
+
+
+@pytest.mark.browser
+def test_text_goes_into_inputs_and_editable_elements(miniwob_env) -> None:
+    obs, _ = miniwob_env.reset(seed=4, options={"task": miniwob_env.tasks["login-user"]})
+    obs, *_ = miniwob_env.step(f'type("{_element(obs, "input_text")}", "ann")')
+    assert obs.error is None and obs.element(_element(obs, "input_text")).attrs["value"] == "ann"
+    obs, _ = miniwob_env.reset(seed=4, options={"task": miniwob_env.tasks["text-editor"]})
+    editor = next(e.id for e in obs.elements if "ql-editor" in e.attrs.get("classes", ""))
+    obs, *_ = miniwob_env.step(f'type("{editor}", "more ")')
+    assert obs.error is None and "more" in obs.text
 
 
 def test_all_128_tasks_are_listed() -> None:

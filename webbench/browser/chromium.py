@@ -3,14 +3,22 @@
 Every browser the harness starts gets the flags below: headless, no crash
 reporter (its handler would leave its own process session behind), and no
 background networking (the machine may have no network but loopback).
+
+A browser can be started with a *mark*: an environment variable its chromedriver
+and every process of the browser inherit, whoever their parent is later. When a
+chromedriver dies, its Chromium is re-parented and keeps running; ``kill_marked``
+finds it by the mark and kills it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 
 CHROMIUM_FLAGS = (
@@ -38,6 +46,8 @@ _BROWSER_CANDIDATES = (
     "/opt/google/chrome/chrome",
 )
 _DRIVER_CANDIDATES = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
+#: The environment variable that marks a browser's processes (see ``kill_marked``).
+BROWSER_MARK = "WEBBENCH_BROWSER_MARK"
 
 
 class BrowserNotFound(RuntimeError):
@@ -116,8 +126,14 @@ def find_chromium() -> ChromiumPaths:
     return ChromiumPaths(browser, driver)
 
 
-def start_selenium_chrome(paths: ChromiumPaths, window: tuple[int, int] | None = None):
-    """Return a new Selenium ``webdriver.Chrome`` running headless ``paths.browser``."""
+def start_selenium_chrome(
+    paths: ChromiumPaths, window: tuple[int, int] | None = None, mark: str | None = None
+):
+    """Return a new Selenium ``webdriver.Chrome`` running headless ``paths.browser``.
+
+    With ``mark``, the chromedriver and the browser's processes carry ``BROWSER_MARK=mark``
+    in their environment, for ``kill_marked(mark)``.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -127,5 +143,39 @@ def start_selenium_chrome(paths: ChromiumPaths, window: tuple[int, int] | None =
         options.add_argument(flag)
     if window:
         options.add_argument(f"--window-size={window[0]},{window[1]}")
-    service = Service(executable_path=paths.driver, log_output=subprocess.DEVNULL)
+    env = {**os.environ, BROWSER_MARK: mark} if mark else None
+    service = Service(executable_path=paths.driver, log_output=subprocess.DEVNULL, env=env)
     return webdriver.Chrome(service=service, options=options)
+
+
+def marked_pids(mark: str, variable: str = BROWSER_MARK) -> list[int]:
+    """Return the ids of the live processes whose environment holds ``variable=mark``."""
+    needle = f"{variable}={mark}".encode()
+    found: list[int] = []
+    if not os.path.isdir("/proc"):
+        return found
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/environ", "rb") as environ:
+                if needle in environ.read().split(b"\0"):
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def kill_marked(mark: str, timeout: float = 10.0) -> list[int]:
+    """SIGKILL every process marked ``mark`` (a browser and its driver); return their ids.
+
+    Returns once none of them is alive, or after ``timeout`` seconds.
+    """
+    pids = marked_pids(mark)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while pids and marked_pids(mark) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return pids

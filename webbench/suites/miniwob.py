@@ -1,7 +1,9 @@
 """MiniWoB++ (package ``miniwob`` 1.1.0): all 128 registered gymnasium tasks, live in Chromium.
 
 One Chromium per env is reused across tasks and episodes: a task change only loads
-the task's page. Canonical actions map onto MiniWoB actions (see ``MiniWoBEnv.act``).
+the task's page. Each episode starts from the state of a fresh browser, whatever ran
+before it (see ``SharedBrowser``). Canonical actions map onto MiniWoB actions (see
+``MiniWoBEnv.act``).
 Per-episode metrics: ``success`` (raw reward == 1, the papers' success rate),
 ``reward`` (the env's time-decayed reward) and ``raw_reward``.
 """
@@ -10,15 +12,19 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from webbench.core.action import Action
 from webbench.core.env import EnvConfig, StepResult, WebEnv
 from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite
 from webbench.core.types import Element, Observation, Task
+
+T = TypeVar("T")
 
 #: MiniWoB's screen: the task area the agent sees, in page pixels.
 SCREEN_W, SCREEN_H = 160, 210
@@ -56,8 +62,17 @@ def _description(entry_point: str) -> str:
 
 
 def miniwob_key(key: str) -> str:
-    """Return MiniWoB's key syntax for a canonical key ("Control+a" -> "C-a", "Enter" -> "<Enter>")."""
-    *mods, base = key.split("+") if key != "+" else [key]
+    """Return MiniWoB's key syntax for a canonical key ("Control+a" -> "C-a", "Enter" -> "<Enter>").
+
+    A ValueError says why ``key`` names no key (an unknown modifier, nothing after the last "+").
+    """
+    if key == "+" or key.endswith("++"):
+        head, base = key[:-2], "+"
+    else:
+        head, _, base = key.rpartition("+")
+    if not base:
+        raise ValueError(f"no key after the modifiers in {key!r}")
+    mods = head.split("+") if head else []
     prefix = ""
     for mod in mods:
         if mod.strip().lower() not in _MODIFIERS:
@@ -122,10 +137,81 @@ def _select_option_js() -> str:
     )
 
 
+#: Input types that take no typed text (the DOM listing's tag is ``input_<type>``).
+_UNTYPABLE_INPUTS = {"checkbox", "radio", "button", "submit", "reset", "image", "file", "color", "range"}
+_EDITABLE_JS = "var el = core.previousDOMInfo[arguments[0]]; return !!(el && el.isContentEditable);"
+
 _OPTIONS_JS = (
     "return arguments[0].map(function (ref) { var el = core.previousDOMInfo[ref];"
     " return el && el.options ? Array.from(el.options).map(function (o) { return o.text.trim(); }) : []; });"
 )
+
+
+class SharedBrowser:
+    """The Chromium every task of one env runs in, and what an episode leaves in it outside the page.
+
+    Before each episode, ``move_pointer_away()`` takes the mouse off the page (a fresh
+    browser has no hover); ``_BEGIN_JS`` resets what lives in the page (and refuses to
+    start in a window whose size changed, which ``restore_size()`` puts back); then
+    ``close_other_windows()`` closes the windows the page opened (and the episode is
+    begun again if there were any). ``close()`` quits the browser and kills whatever of
+    it is left, so a browser whose chromedriver died goes at once.
+    """
+
+    def __init__(self) -> None:
+        from webbench.browser.chromium import find_chromium, start_selenium_chrome
+
+        self.mark = uuid.uuid4().hex
+        self.driver = start_selenium_chrome(find_chromium(), mark=self.mark)
+        self.window = self.driver.get_window_size()
+        self.handle = self.driver.current_window_handle
+        #: The page's inner size in the fresh window (known once a page is loaded).
+        self.inner: list[int] | None = None
+        #: Whether an action moved the mouse since ``move_pointer_away()`` last ran.
+        self.pointer_moved = False
+
+    def move_pointer_away(self) -> None:
+        """If an action moved the mouse since the last call, move it off the page."""
+        if self.pointer_moved:
+            move = {"type": "mouseMoved", "x": -1, "y": -1}
+            _dismissing_alerts(lambda: self.driver.execute_cdp_cmd("Input.dispatchMouseEvent", move))
+            self.pointer_moved = False
+
+    def close_other_windows(self) -> bool:
+        """Close the windows other than ours (the page opened them); return whether there were any.
+
+        Not while an alert is open: chromedriver then never answers for the window list.
+        """
+        extra = [handle for handle in self.driver.window_handles if handle != self.handle]
+        for handle in extra:
+            self.driver.switch_to.window(handle)
+            self.driver.close()
+        if extra:
+            self.driver.switch_to.window(self.handle)
+        return bool(extra)
+
+    def restore_size(self) -> None:
+        """Give the window its size at start."""
+        self.driver.set_window_size(self.window["width"], self.window["height"])
+
+    def close(self) -> None:
+        """Quit the browser and its driver, then kill what is left of them (all of it if the driver died)."""
+        from webbench.browser.chromium import kill_marked
+
+        try:
+            self.driver.quit()
+        finally:
+            kill_marked(self.mark)
+
+
+def _dismissing_alerts(call: Callable[[], T]) -> T:
+    """Return ``call()``, called once more if an open alert made it fail (chromedriver dismissed it)."""
+    from selenium.common.exceptions import UnexpectedAlertPresentException
+
+    try:
+        return call()
+    except UnexpectedAlertPresentException:
+        return call()
 
 
 class MiniWoBEnv(WebEnv):
@@ -133,7 +219,7 @@ class MiniWoBEnv(WebEnv):
 
     def __init__(self, config: EnvConfig) -> None:
         super().__init__(config)
-        self._driver = None
+        self._shared: SharedBrowser | None = None
         self._inner = None
         self._subdomain: str | None = None
         self._obs: Observation | None = None
@@ -141,12 +227,10 @@ class MiniWoBEnv(WebEnv):
         self._last_metadata: dict[str, Any] = {}
 
     # -- browser and task switching -------------------------------------------------
-    def _browser(self):
-        if self._driver is None:
-            from webbench.browser.chromium import find_chromium, start_selenium_chrome
-
-            self._driver = start_selenium_chrome(find_chromium())
-        return self._driver
+    def _browser(self) -> SharedBrowser:
+        if self._shared is None:
+            self._shared = SharedBrowser()
+        return self._shared
 
     def _load(self, subdomain: str):
         from miniwob.action import ActionSpaceConfig
@@ -161,10 +245,10 @@ class MiniWoBEnv(WebEnv):
         self._subdomain = subdomain
 
     def close(self) -> None:
-        """Quit the browser (and its driver)."""
-        driver, self._driver, self._inner = self._driver, None, None
-        if driver is not None:
-            driver.quit()
+        """Quit the browser (and its driver); kill it if its driver is dead."""
+        shared, self._shared, self._inner = self._shared, None, None
+        if shared is not None:
+            shared.close()
 
     # -- observations -----------------------------------------------------------------
     def _observe(
@@ -212,6 +296,14 @@ class MiniWoBEnv(WebEnv):
             return f"{action.name}(): no element {action.element!r} on the page"
         return None
 
+    def _takes_text(self, element: Element) -> bool:
+        """Return whether typing into ``element`` can enter text: a text input, a textarea, a
+        select (typing picks an option) or an editable element."""
+        tag = element.tag
+        if tag in ("textarea", "select") or (tag.startswith("input_") and tag[6:] not in _UNTYPABLE_INPUTS):
+            return True
+        return bool(self._inner.instance.driver.execute_script(_EDITABLE_JS, int(element.id)))
+
     def _translate(self, action: Action) -> list[Any] | str:
         """Return the MiniWoB actions for ``action``, or a message saying why it cannot run."""
         error = self._element_error(action)
@@ -221,6 +313,9 @@ class MiniWoBEnv(WebEnv):
         if name == "click":
             return [self._miniwob_action("CLICK_ELEMENT", ref=int(args["element"]))]
         if name == "type":
+            target = self._obs.element(args["element"])  # type: ignore[union-attr]
+            if not self._takes_text(target):
+                return f"type(): element {target.id!r} ({target.tag}) is not a text field: nothing was typed"
             steps = [
                 self._miniwob_action(
                     "FOCUS_ELEMENT_AND_TYPE_TEXT", ref=int(args["element"]), text=args["text"]
@@ -263,6 +358,9 @@ class MiniWoBEnv(WebEnv):
         reward, done, info, raw = 0.0, False, {}, {}
         for mw_action in actions:
             raw, reward, done, _trunc, info = self._inner.step(mw_action)
+            if info.get("action_error"):
+                error = f"{history_item}: {info['action_error']}"
+                break
             if done:
                 break
         step = self._obs.step + 1 if self._obs else 1
@@ -319,9 +417,22 @@ _STATE_JS = (
     "if (m.done && arguments[0]) return [m];"
     "return [m, core.getUtterance(), core.getDOMInfo()];"
 )
-#: One round trip for miniwob's force_stop, set_seed, set_mode and startEpisodeReal.
+#: One round trip for miniwob's force_stop, set_seed, set_mode and startEpisodeReal, with
+#: the page put back as a fresh one has it first. Null is returned, and nothing done, when
+#: the window's inner size is not arguments[2], the fresh one. startEpisodeReal itself
+#: empties the selection and scrolls the window to the top; what the previous episode left
+#: besides (the focus, the scroll of any element, web storage, the cookies a served page
+#: set) is reset after its end and before the new problem is drawn.
 _BEGIN_JS = (
+    "var fresh = arguments[2];"
+    "if (fresh && (window.innerWidth !== fresh[0] || window.innerHeight !== fresh[1])) return null;"
     "core.endEpisode(0);"
+    "if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();"
+    "document.querySelectorAll('*').forEach(function (el) {"
+    "  if (el.scrollTop) el.scrollTop = 0; if (el.scrollLeft) el.scrollLeft = 0; });"
+    "localStorage.clear(); sessionStorage.clear();"
+    "document.cookie.split(';').forEach(function (cookie) { var name = cookie.split('=')[0].trim();"
+    "  if (name) document.cookie = name + '=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/'; });"
     "if (arguments[0] !== null) Math.seedrandom(arguments[0]);"
     "core.setDataMode(arguments[1]);"
     "core.startEpisodeReal();"
@@ -339,24 +450,26 @@ def _shared_env_class():
     """
     import time
 
+    from miniwob.action import COORDS_ACTIONS
     from miniwob.dom import DOMElement
     from miniwob.environment import MiniWoBEnvironment
     from miniwob.observation import create_empty_screenshot, create_observation
     from miniwob.screenshot import get_screenshot, pil_to_numpy_array
     from miniwob.selenium_instance import SeleniumInstance
+    from selenium.common.exceptions import MoveTargetOutOfBoundsException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
     class SharedDriverInstance(SeleniumInstance):
-        """A SeleniumInstance that loads its task in an existing driver and never quits it."""
+        """A SeleniumInstance that loads its task in a shared browser and never quits it."""
 
-        def __init__(self, driver, **kwargs):
+        def __init__(self, browser: SharedBrowser, **kwargs):
             super().__init__(**kwargs)
-            self._shared_driver = driver
+            self.browser = browser
 
         def create_driver(self):
-            self.driver = self._shared_driver
+            self.driver = self.browser.driver
             self.driver.get(self.url)
             WebDriverWait(self.driver, 10).until(
                 conditions.element_to_be_clickable((By.ID, self.SYNC_SCREEN_ID))
@@ -364,6 +477,8 @@ def _shared_env_class():
             self.inner_width, self.inner_height = self.driver.execute_script(
                 "return [window.innerWidth, window.innerHeight];"
             )
+            if self.browser.inner is None:
+                self.browser.inner = [self.inner_width, self.inner_height]
 
         def close(self):
             self.died = True
@@ -397,7 +512,15 @@ def _shared_env_class():
             self.num_episodes += 1
             if self.refresh_freq and self.num_episodes % self.refresh_freq == 0:
                 self.driver.get(self.url)
-            if not self.driver.execute_script(_BEGIN_JS, seed, self.mode):
+            self.browser.move_pointer_away()
+            ready = self._begin(seed)
+            if self.browser.close_other_windows():
+                # A page behind another window keeps its old size: check it again alone.
+                ready = self._begin(seed)
+            if ready is None:
+                self.browser.restore_size()
+                ready = self._begin(seed)
+            if not ready:
                 WebDriverWait(self.driver, 1, poll_frequency=0.005).until(
                     lambda driver: driver.execute_script("return WOB_TASK_READY;")
                 )
@@ -407,8 +530,28 @@ def _shared_env_class():
             metadata.update(extra)
             infos[self.index] = metadata
 
+        def _begin(self, seed):
+            return _dismissing_alerts(
+                lambda: self.driver.execute_script(_BEGIN_JS, seed, self.mode, self.browser.inner)
+            )
+
+        def _perform(self, action, action_space_config) -> str | None:
+            """Perform ``action``; return why it could not be, or None."""
+            kind = action_space_config.action_types[action["action_type"]]
+            if kind in COORDS_ACTIONS:
+                self.browser.pointer_moved = True
+            try:
+                self.perform(action, action_space_config)
+            except MoveTargetOutOfBoundsException:
+                left, top = action_space_config.compute_raw_coords(action)
+                return (
+                    f"point ({left:g}, {top:g}) is outside the page"
+                    f" ({self.inner_width}x{self.inner_height} pixels): nothing was done"
+                )
+            return None
+
         def step(self, action, action_space_config, obs, rewards, dones, infos):
-            self.perform(action, action_space_config)
+            error = self._perform(action, action_space_config)
             metadata, *page = self.driver.execute_script(_STATE_JS, True)
             rewards[self.index] = self.reward_processor(metadata)
             dones[self.index] = metadata["done"]
@@ -417,16 +560,17 @@ def _shared_env_class():
             else:
                 obs[self.index], extra = self._observation(*page, use_cached_fields=True)
             metadata["elapsed"] = max(0.0, time.time() - self.start_time)
+            metadata["action_error"] = error
             metadata.update(extra)
             infos[self.index] = metadata
 
     class SharedDriverEnv(MiniWoBEnvironment):
-        def __init__(self, subdomain, driver, **kwargs):
-            self._shared_driver = driver
+        def __init__(self, subdomain, browser: SharedBrowser, **kwargs):
+            self._shared_browser = browser
             super().__init__(subdomain=subdomain, **kwargs)
 
         def _hard_reset_instance(self):
-            self.instance = SharedDriverInstance(self._shared_driver, index=0, **self.instance_kwargs)
+            self.instance = SharedDriverInstance(self._shared_browser, index=0, **self.instance_kwargs)
             self.instance.start()
 
     return SharedDriverEnv
