@@ -108,7 +108,9 @@ class EpisodeRunner:
         n_steps = 0
         answer = None
         try:
-            obs, _ = self.env.reset(seed=job.seed, options={"task": task})
+            # the episode's folder (screenshots, and the env's artifacts: HAR files, traces)
+            artifacts = self.traj_dir / name
+            obs, _ = self.env.reset(seed=job.seed, options={"task": task, "artifacts": artifacts})
         except Exception as exc:  # noqa: BLE001 - any env failure ends the episode, not the run
             self.env_broken = True
             return self._record(
