@@ -37,7 +37,7 @@ def test_preflight_failure_is_one_usage_error_naming_the_suite_and_the_first_lac
 
 def test_default_services_yield_nothing_and_env_config_carries_them_picklably():
     suite = get_suite("autowebbench")
-    with suite.services(EnvConfig()) as services:
+    with suite.services(EnvConfig(), []) as services:
         assert services == {}
     config = EnvConfig(services={"site": "http://127.0.0.1:8080"}, slot=1)
     assert pickle.loads(pickle.dumps(config)) == config

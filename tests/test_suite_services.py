@@ -49,9 +49,9 @@ class ProbeSuite(Suite):
         return ProbeEnv(config)
 
     @contextlib.contextmanager
-    def services(self, config):
+    def services(self, config, tasks):
         with LOG.open("a") as log:
-            log.write("enter\\n")
+            log.write(f"enter {len(tasks)}\\n")
         try:
             yield {"site": "http://127.0.0.1:9/probe"}
         finally:
@@ -90,5 +90,5 @@ def test_services_enter_once_and_slots_stay_below_max_workers(tmp_path):
     for r in records:
         by_pid.setdefault(r["details"]["pid"], set()).add(r["details"]["slot"])
     assert len(by_pid) <= 2 and all(len(s) == 1 for s in by_pid.values())
-    assert (tmp_path / "plugin" / "services.log").read_text().split() == ["enter", "exit"]
+    assert (tmp_path / "plugin" / "services.log").read_text().split() == ["enter", "8", "exit"]
     assert "probe" in webbench("list", env=env).stdout

@@ -1,4 +1,5 @@
-"""``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent).
+"""``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent), and UI
+plans for a set of WebArena-Infinity function tasks (``webbench.agents.infinity_plans``).
 
 At the first step of an episode the rule for the task reads the observation (the
 DOM listing's elements and MiniWoB's utterance fields in ``obs.extra["fields"]``)
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
+from webbench.agents.infinity_plans import PLANS, Step
 from webbench.core.action import format_action, make_action
 from webbench.core.types import Element, Observation, Task
 
@@ -168,21 +170,53 @@ RULES: dict[str, Callable[[Observation], Plan]] = {
 SOLVED_TASKS = tuple(RULES)
 
 
+#: Steps a UI plan waits (``noop()``) for its next element to appear before it gives up.
+UI_WAIT_STEPS = 3
+
+
+def ui_step(obs: Observation, step: Step) -> str | None:
+    """Return the canonical action of a UI plan step on ``obs`` (None: its element is not there)."""
+    matches = [e for e in obs.elements if e.tag == step.role and (step.name is None or e.text == step.name)]
+    if not -len(matches) <= step.nth < len(matches):
+        return None
+    element = matches[step.nth]
+    return _act("type", element.id, step.text) if step.action == "type" else _click(element)
+
+
 class ScriptedAgent:
-    """Plans a task's actions at its first step with ``RULES``, then plays them."""
+    """MiniWoB++: plans a task's actions at its first step with ``RULES``, then plays them.
+    WebArena-Infinity: plays the task's UI plan (``infinity_plans.PLANS``) on each step's
+    accessibility tree, then answers ``done``."""
 
     def __init__(self) -> None:
         self.task_id = ""
         self.plan: deque[str] | None = None
+        self.ui_plan: deque[Step] | None = None
+        self.waited = 0
 
     def reset(self, task: Task) -> None:
-        """Forget the previous plan; remember which task's rule to use."""
+        """Forget the previous plan; remember which task's rule (or UI plan) to use."""
         self.task_id = task.id
         self.plan = None
+        self.ui_plan = deque(PLANS.get(task.id, ())) if task.suite == "webarena_infinity" else None
+        self.waited = 0
 
     def act(self, obs: Observation) -> str:
         """Return the next planned action (``noop()`` when there is none)."""
+        if self.ui_plan is not None:
+            return self._play_ui(obs)
         if self.plan is None:
             rule = RULES.get(self.task_id)
             self.plan = deque(rule(obs) if rule else [])
         return self.plan.popleft() if self.plan else "noop()"
+
+    def _play_ui(self, obs: Observation) -> str:
+        if not self.ui_plan:
+            return _act("answer", "done")
+        action = ui_step(obs, self.ui_plan[0])
+        if action is None:
+            self.waited += 1
+            return "noop()" if self.waited <= UI_WAIT_STEPS else _act("answer", "stuck")
+        self.ui_plan.popleft()
+        self.waited = 0
+        return action

@@ -188,6 +188,10 @@ class BrowserSession:
         """Return the process id of the Chromium browser process."""
         return self._proc.pid
 
+    def alive(self) -> bool:
+        """Return True while Chromium runs and Playwright is still connected to it."""
+        return self._proc.poll() is None and self._browser.is_connected()
+
     # ---- episodes -------------------------------------------------------------------------
 
     def new_episode(

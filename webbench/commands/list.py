@@ -49,6 +49,6 @@ def main(args: argparse.Namespace, _extra: list[str]) -> int:
     for task in tasks:
         table.add_row(task.id, task.goal)
     console.print(table)
-    for name, ids in suite.subsets().items():
+    for name, ids in suite.subsets(tasks).items():
         console.print(f"subset [bold]{name}[/bold] ({len(ids)} tasks): --subset {name}")
     return 0

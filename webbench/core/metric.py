@@ -44,6 +44,9 @@ class MetricSpec:
     #: A ``mean`` metric's value for an episode that ended otherwise than ok without one of its own
     #: (MiniWoB's reward: -1, as the page scores a time-out).
     failure: float = 0.0
+    #: Record fields (dotted paths, e.g. ``"details.app"``) the summary breaks this metric down by;
+    #: the run value stays the one over all episodes.
+    breakdown: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.aggregation == "ratio" and not (self.numerator and self.denominator):
@@ -96,11 +99,35 @@ class MetricSpec:
             groups.setdefault(key, []).append(self.episode_metrics(record))
         return {key: self.aggregate(rows) for key, rows in sorted(groups.items())}
 
+    def breakdowns(self, records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float | None]]:
+        """Return ``{field: {value: metric over the episodes with that value}}`` for each
+        ``breakdown`` field (episodes without the field, or with an empty one, are left out of it)."""
+        records = list(records)
+        out: dict[str, dict[str, float | None]] = {}
+        for path in self.breakdown:
+            groups: dict[str, list[Mapping[str, float]]] = {}
+            for record in records:
+                value = record_field(record, path)
+                if value not in (None, ""):
+                    groups.setdefault(str(value), []).append(self.episode_metrics(record))
+            out[path] = {key: self.aggregate(rows) for key, rows in sorted(groups.items())}
+        return out
+
     def aggregate_records(self, records: Iterable[Mapping[str, Any]]) -> float | None:
         """Return the run-level value over episode records: the mean of the group values
         (groups whose value is undefined are left out), or None if none is defined."""
         values = [v for v in self.by_group(records).values() if v is not None]
         return sum(values) / len(values) if values else None
+
+
+def record_field(record: Mapping[str, Any], path: str) -> Any:
+    """Return the value at the dotted ``path`` of an episode record (``"details.app"``), or None."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
 
 
 def headline_of(specs: Iterable[MetricSpec]) -> MetricSpec:

@@ -78,8 +78,11 @@ class Suite(ABC):
     def make_env(self, config: EnvConfig) -> WebEnv:
         """Return a new env for this suite."""
 
-    def subsets(self) -> dict[str, list[str]]:
-        """Return the named task subsets: ``webbench/tasks/<suite>/<name>.txt``, one id a line."""
+    def subsets(self, tasks: list[Task] | None = None) -> dict[str, list[str]]:
+        """Return the named task subsets: ``webbench/tasks/<suite>/<name>.txt``, one id a line.
+
+        ``tasks`` are the loaded tasks of the run (suites whose subsets come from task metadata,
+        such as a difficulty, derive them from these)."""
         folder = TASKS_DIR / self.name
         if not folder.is_dir():
             return {}
@@ -95,9 +98,10 @@ class Suite(ABC):
         return []
 
     @contextlib.contextmanager
-    def services(self, config: EnvConfig) -> Iterator[dict[str, Any]]:
-        """Start or check what every episode of the run needs, once per run; yield what the envs
-        receive as ``EnvConfig.services`` (picklable: base URLs and the like); stop it on exit."""
+    def services(self, config: EnvConfig, tasks: list[Task]) -> Iterator[dict[str, Any]]:
+        """Start or check what the episodes of ``tasks`` need (health checks: one line per site),
+        once per run; yield what the envs receive as ``EnvConfig.services`` (picklable: base URLs
+        and the like); stop it on exit."""
         yield {}
 
     def failure_info(self, task: Task, config: EnvConfig) -> dict[str, Any]:
@@ -173,7 +177,7 @@ def select_tasks(
     Raises SuiteError naming the unknown subset or task ids.
     """
     if subset is not None:
-        subsets = suite.subsets()
+        subsets = suite.subsets(tasks)
         if subset not in subsets:
             known = ", ".join(subsets) or "none"
             raise SuiteError(f"unknown subset {subset!r} of suite {suite.name}; known: {known}")

@@ -40,6 +40,10 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
         for name, value in data.get("metrics", {}).items():
             label = f"{name} (headline)" if name == headline else name
             table.add_row(label, _fmt(value))
+            for field, values in data.get("breakdowns", {}).get(name, {}).items():
+                by = field.rsplit(".", 1)[-1]
+                shown = ", ".join(f"{escape(group)} {_fmt(v)}" for group, v in values.items())
+                table.add_row(f"  {name} by {by}", shown or "-")
         table.add_row("mean steps", _fmt(data.get("mean_steps")))
         table.add_row("mean duration (s)", _fmt(data.get("mean_duration_s")))
         usage = data.get("usage") or {}

@@ -433,7 +433,8 @@ def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | Non
     suite, spec = prepared.suite, prepared.spec
     workers = min(prepared.config.workers, suite.max_workers or prepared.config.workers)
     try:
-        with suite.services(spec.env_config) as services:
+        tasks = list({job.task.id: job.task for job in prepared.jobs}.values())
+        with suite.services(spec.env_config, tasks) as services:
             spec = replace(spec, env_config=replace(spec.env_config, services=dict(services)))
             WorkerPool(spec, workers, record).run(prepared.jobs)
     except BaseException:

@@ -79,6 +79,9 @@ def summarize_suite(
     groups = _group_values(records, specs)
     if groups:
         summary["groups"] = groups
+    breakdowns = {spec.name: spec.breakdowns(records) for spec in specs if spec.breakdown}
+    if breakdowns:
+        summary["breakdowns"] = breakdowns
     notes = list(notes or [])
     if not_ok:
         notes.append(

@@ -1,0 +1,180 @@
+"""The live-site env shared by the browser suites (WebArena-Infinity, WebArena, ...).
+
+The agent acts in a real Chromium (:mod:`webbench.browser.session`: one browser per env, that is
+per worker, and a fresh context per episode) until it answers or the harness stops it; then the
+suite's evaluator decides, once, on the final state (never after every step). A suite supplies:
+
+- ``setup(task, seed)``: put the site in the task's starting state (reset, log in) and return the
+  start URLs, one tab each (tab 0 in front);
+- ``evaluate(task, answer)``: the final info (``success``, ``score``, ``metrics``, ``details``)
+  from the answer (None when the agent never answered) and the site's or page's state;
+- optionally ``context_options(task)`` (storage state, viewport), ``load(urls)`` (opening the start
+  URLs and waiting for the site's own readiness condition), ``check_alive()`` (its sites' health,
+  after every action) and ``teardown()``.
+
+Actions the page cannot perform, pages that hang and unknown element ids are step errors in the
+next observation, never exceptions; a start URL that does not load, a site or a browser that died
+is an env failure, which the harness records as ``env_error``. ``answer`` ends the episode. The
+episode's HAR file goes to its artifacts folder (``network.har``) when the suite option ``har`` is
+``on``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import abstractmethod
+from typing import Any
+
+from webbench.core.action import Action, make_action
+from webbench.core.env import StepResult, WebEnv
+from webbench.core.types import Observation, Task
+
+#: Seconds one browser action may take before the step gets an error instead.
+ACTION_TIMEOUT_S = 10.0
+#: Seconds a start URL may take to load.
+NAVIGATION_TIMEOUT_S = 30.0
+
+
+class SiteDown(RuntimeError):
+    """A site did not serve a start URL; the message names the site and the URL."""
+
+
+class BrowserDied(RuntimeError):
+    """The episode's browser exited or disconnected."""
+
+
+class LiveEnv(WebEnv):
+    """A real browser on a live site; subclasses set up the task's state and evaluate the end."""
+
+    #: Real site origins (``http://127.0.0.1:40127``) -> the names the agent sees instead
+    #: (``http://gmail.infinity.test``), set by ``setup``: what the agent sees (URL, tabs, page text)
+    #: does not depend on the free port a worker's server got, so LLM prompts replay from the
+    #: cache; ``goto`` maps the names back.
+    origins: dict[str, str] = {}
+
+    @abstractmethod
+    def setup(self, task: Task, seed: int | None) -> list[str]:
+        """Reset the site's state for ``task`` and return its start URLs (one tab each)."""
+
+    @abstractmethod
+    def evaluate(self, task: Task, answer: str | None) -> dict[str, Any]:
+        """Return the final info (``success``, ``score``, ``metrics``, ``details``) of ``task``."""
+
+    def context_options(self, task: Task) -> dict[str, Any]:
+        """Return extra ``BrowserSession.new_episode`` options for ``task`` (storage state ...)."""
+        return {}
+
+    def teardown(self) -> None:
+        """Release what ``setup`` started for this env (called by ``close``)."""
+
+    @property
+    def session(self):
+        """Return this env's browser session, launched on first use."""
+        if getattr(self, "_session", None) is None:
+            from webbench.browser.session import BrowserSession
+
+            self._session = BrowserSession.launch()
+        return self._session
+
+    def start(self, task: Task, seed: int | None) -> tuple[Observation, dict[str, Any]]:
+        self._answer: str | None = None
+        self._history: list[str] = []
+        self._steps = 0
+        self.session.end_episode()  # the previous episode's pages are gone before the site resets
+        urls = self.setup(task, seed)
+        har = (
+            self.artifacts / "network.har"
+            if self.artifacts and self.config.options.get("har") == "on"
+            else None
+        )
+        self.session.new_episode(har_path=har, **self.context_options(task))
+        self.load(urls)
+        return self._observe(None), {"start_urls": urls}
+
+    def load(self, urls: list[str]) -> None:
+        """Open each start URL in its own tab, tab 0 in front; SiteDown when one does not load."""
+        for index, url in enumerate(urls):
+            if index:
+                self.session.execute(make_action("new_tab"))
+            error = self.session.goto(url, timeout=NAVIGATION_TIMEOUT_S)
+            if error:
+                raise SiteDown(f"start URL {url} did not load: {error}")
+        if len(urls) > 1:
+            self.session.execute(make_action("switch_tab", 0))
+
+    def check_alive(self) -> None:
+        """Raise BrowserDied when the browser is gone (suites add their sites' checks)."""
+        if not self.session.alive():
+            raise BrowserDied("Chromium died mid-episode")
+
+    def shown(self, text: str) -> str:
+        """Return ``text`` with each real site origin replaced by the name the agent sees."""
+        for real, alias in self.origins.items():
+            text = text.replace(real, alias)
+        return text
+
+    def real(self, url: str) -> str:
+        """Return ``url`` with a shown site name mapped back to the real origin (for ``goto``)."""
+        for real, alias in self.origins.items():
+            if url.startswith(alias):
+                return real + url[len(alias) :]
+        return url
+
+    def _observe(self, error: str | None) -> Observation:
+        marks = bool(self.config.options.get("set_of_marks"))
+        page = self.session.observe(screenshot=self.config.screenshots and not marks, marks=marks)
+        notes = "; ".join(page.notes)
+        return Observation(
+            goal=self.task.goal if self.task else "",
+            url=self.shown(page.url),
+            text=self.shown(page.text),
+            elements=page.elements,
+            screenshot=page.marked if marks else page.screenshot,
+            history=list(self._history),
+            tabs=[self.shown(tab) for tab in page.tabs],
+            error=error or (notes or None),
+            step=self._steps,
+        )
+
+    def act(self, action: Action) -> StepResult:
+        self._steps += 1
+        self._history.append(str(action))
+        if action.name == "answer":
+            self._answer = action.args["text"]
+            info = self._final("answer")
+            obs = Observation(goal=self.task.goal if self.task else "", step=self._steps)
+            return obs, float(info.get("score", 0.0)), True, False, info
+        if action.name == "goto":
+            action = make_action("goto", self.real(action.args["url"]))
+        error = self.session.execute(action, timeout=ACTION_TIMEOUT_S)
+        self.check_alive()
+        return self._observe(error), 0.0, False, False, {}
+
+    def invalid(self, raw: str, reason: str) -> StepResult:
+        self._steps += 1
+        self._history.append(raw)
+        return self._observe(f"unparsable action: {reason}"), 0.0, False, False, {}
+
+    def _final(self, end_reason: str) -> dict[str, Any]:
+        assert self.task is not None
+        try:
+            info = dict(self.evaluate(self.task, self._answer))
+        finally:
+            self.session.end_episode()
+        info.setdefault("end_reason", end_reason)
+        info["answer"] = self._answer
+        return info
+
+    def finish(self) -> dict[str, Any]:
+        """Evaluate the final state now (step limit, agent error or time-out): no answer given."""
+        return self._final("stopped")
+
+    def close(self) -> None:
+        """Close the browser and whatever the suite started."""
+        session, self._session = getattr(self, "_session", None), None
+        try:
+            self.teardown()
+        finally:
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    session.close()
