@@ -82,3 +82,11 @@ class SolveFirst:
 
     def act(self, obs) -> str:
         return self.scripted.act(obs) if self.episodes == 1 else "noop()"
+
+
+class ShotCheck:
+    """Answers what it was shown: ``png <bytes>`` when the observation has a PNG screenshot."""
+
+    def act(self, obs) -> str:
+        shot = obs.screenshot or b""
+        return f'answer("png {len(shot)}")' if shot.startswith(b"\x89PNG") else 'answer("none")'

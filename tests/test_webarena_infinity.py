@@ -229,3 +229,18 @@ def test_llm_agent_completes_episodes_on_an_app_and_replays_from_the_cache_offli
 def test_preflight_names_missing_data(tmp_path):
     missing = get_suite("webarena_infinity").preflight(EnvConfig(data=tmp_path / "nowhere"))
     assert len(missing) == 1 and "nowhere" in missing[0] and "data pull webarena-infinity" in missing[0]
+
+
+@pytest.mark.browser
+def test_set_of_marks_screenshots_reach_the_agent_when_asked(tmp_path):
+    task = "gmail/task_23"
+    plain = infinity_eval(tmp_path / "plain", task, f"{AGENTS}:ShotCheck")
+    marked = infinity_eval(
+        tmp_path / "marked", task, f"{AGENTS}:ShotCheck", "--screenshots", "--set-of-marks", "on"
+    )
+    assert plain.returncode == 0 and marked.returncode == 0, marked.stderr
+    assert read_jsonl(tmp_path / "plain" / "r" / "episodes.jsonl")[0]["answer"] == "none"
+    answer = read_jsonl(tmp_path / "marked" / "r" / "episodes.jsonl")[0]["answer"]
+    assert answer.startswith("png ") and int(answer.split()[1]) > 1000
+    bad = infinity_eval(tmp_path / "bad", task, "scripted", "--set-of-marks", "yes")
+    assert bad.returncode == 2 and "argument --set-of-marks: use one of on, off, not 'yes'" in bad.stderr

@@ -7,11 +7,12 @@ packages can add suites through the ``webbench.suites`` entry-point group.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -40,6 +41,17 @@ class SuiteOption:
     help: str
     type: type = str
     default: Any = None
+
+
+def one_of(*values: str) -> Callable[[str], str]:
+    """Return a ``SuiteOption.type`` that accepts exactly ``values`` (anything else: a one-line error)."""
+
+    def check(value: str) -> str:
+        if value not in values:
+            raise argparse.ArgumentTypeError(f"use one of {', '.join(values)}, not {value!r}")
+        return value
+
+    return check
 
 
 class Suite(ABC):

@@ -16,7 +16,8 @@ Actions the page cannot perform, pages that hang and unknown element ids are ste
 next observation, never exceptions; a start URL that does not load, a site or a browser that died
 is an env failure, which the harness records as ``env_error``. ``answer`` ends the episode. The
 episode's HAR file goes to its artifacts folder (``network.har``) when the suite option ``har`` is
-``on``.
+``on``; with ``set_of_marks`` ``on`` every observation's screenshot is the set-of-marks one (boxes and
+ids drawn on the page), for vision agents.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class LiveEnv(WebEnv):
         return url
 
     def _observe(self, error: str | None) -> Observation:
-        marks = bool(self.config.options.get("set_of_marks"))
+        marks = self.config.options.get("set_of_marks") == "on"
         page = self.session.observe(screenshot=self.config.screenshots and not marks, marks=marks)
         notes = "; ".join(page.notes)
         return Observation(

@@ -33,7 +33,7 @@ from typing import Any
 
 from webbench.core.env import EnvConfig
 from webbench.core.metric import MetricSpec
-from webbench.core.suite import Suite, SuiteError, SuiteOption
+from webbench.core.suite import Suite, SuiteError, SuiteOption, one_of
 from webbench.core.types import Task
 from webbench.data.sources import DataSource
 from webbench.suites._infinity_data import (
@@ -172,10 +172,17 @@ class WebArenaInfinitySuite(Suite):
         SuiteOption(
             "pruning",
             f"viewport pruning of the accessibility tree: {', '.join(PRUNING)} (default off)",
-            default="off",
+            one_of(*PRUNING),
+            "off",
         ),
         SuiteOption(
-            "har", "on: record a HAR file per episode in its folder (network.har); default off", default="off"
+            "set-of-marks",
+            "on: each observation's screenshot has the elements' boxes and ids drawn (vision agents)",
+            one_of("on", "off"),
+            "off",
+        ),
+        SuiteOption(
+            "har", "on: record a HAR file per episode in its folder (network.har)", one_of("on", "off"), "off"
         ),
     )
 
@@ -202,11 +209,6 @@ class WebArenaInfinitySuite(Suite):
         return named_subsets(tasks)
 
     def make_env(self, config: EnvConfig) -> InfinityEnv:
-        pruning = config.options.get("pruning") or "off"
-        if pruning not in PRUNING:
-            raise SuiteError(f"--pruning {pruning!r}: use one of {', '.join(PRUNING)}")
-        if (config.options.get("har") or "off") not in ("on", "off"):
-            raise SuiteError(f"--har {config.options['har']!r}: use on or off")
         return InfinityEnv(config)
 
     def data_sources(self) -> tuple[DataSource, ...]:
