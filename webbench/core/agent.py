@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from webbench.core.action import Action, AgentReplyError
 from webbench.core.errors import UsageError
 from webbench.core.jsonsafe import clean_text, describe_error, json_safe
+from webbench.core.modules import NotImportable, import_file
 from webbench.core.types import Observation, Task
 from webbench.core.usage import read_usage
 
@@ -157,17 +158,12 @@ def _import_from_file(path: Path) -> Any:
     name = f"webbench_user_agent_{abs(hash(path.resolve()))}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise AgentSpecError(f"--agent {path}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        return import_file(path, name)
+    except NotImportable as exc:
+        raise AgentSpecError(f"--agent {path}: not a Python file") from exc
     except Exception as exc:
-        del sys.modules[name]
         raise AgentSpecError(f"--agent {path}: importing it failed: {type(exc).__name__}: {exc}") from exc
-    return module
 
 
 def load_agent_class(spec: str) -> type:

@@ -11,25 +11,19 @@ port and serves until its parent goes away (see :mod:`webbench.sites.process`).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
 import sys
 from pathlib import Path
 from types import ModuleType
 
+from webbench.core.modules import import_file
 from webbench.sites.process import announce, exit_with_parent
 
 
 def load_server_module(app_dir: Path) -> ModuleType:
     """Return the app's ``server.py`` imported as a module named after the app."""
     name = "webarena_infinity_server_" + re.sub(r"\W", "_", app_dir.name)
-    spec = importlib.util.spec_from_file_location(name, app_dir / "server.py")
-    if spec is None or spec.loader is None:
-        raise ImportError(f"{app_dir / 'server.py'}: cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_file(app_dir / "server.py", name)
 
 
 def main(argv: list[str]) -> None:

@@ -12,13 +12,12 @@ blocked on its socket until the caller stops the server, which ends it.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
+from webbench.core.modules import import_file
 from webbench.sites.process import SiteError
 
 _NUMBERS = itertools.count(1)
@@ -31,15 +30,7 @@ class VerifierTimeout(SiteError):
 def load_verify(path: Path) -> Any:
     """Return the ``verify`` function of the verifier file ``path``, imported as a new module."""
     name = f"webarena_infinity_verifier_{next(_NUMBERS)}_{Path(path).stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"{path}: cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(name, None)
+    module = import_file(Path(path), name, keep=False)
     verify = getattr(module, "verify", None)
     if not callable(verify):
         raise AttributeError(f"{Path(path).name} defines no verify(server_url) function")
