@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import read_jsonl, webbench
@@ -12,6 +15,7 @@ from llm_server import ChatServer, Reply
 from report_runs import make_run
 from test_episode import CountdownEnv, ScriptAgent
 
+from webbench.cli import main
 from webbench.core.types import Observation, Task
 from webbench.export.sampling import pass_at_k, split_prompt
 from webbench.run.episode import OBSERVATION_TEXT_CHARS, Episode, EpisodeRunner, Limits, observation_entry
@@ -38,8 +42,12 @@ def win_or_lose(_task: str, episode: int, success: bool) -> list[dict]:
     return [step(0, f'click("{episode + 2}")', thought="maybe this"), step(1, 'click("9")')]
 
 
-def export(*args: str, env: dict | None = None):
-    return webbench("export", *args, env=env)
+def export(*args: str) -> SimpleNamespace:
+    """Run ``webbench export ARGS`` in this process; return its exit code and output."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["export", *args])
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def one_line_error(result) -> str:
@@ -75,8 +83,9 @@ def test_the_episode_runner_writes_each_observation_text_and_the_agent_trace(tmp
 def test_sft_is_a_react_conversation_with_the_episode_metadata(tmp_path):
     run = make_run(tmp_path, "r", "llm", {"t1": [True, False]}, goal="Click OK.", steps=win_or_lose)
     out = tmp_path / "sft.jsonl"
-    result = export(str(run), "--format", "sft", "-o", str(out))
+    result = webbench("export", str(run), "--format", "sft", "-o", str(out))  # the installed command
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"export written: {out} (2 sft records from 2 episodes)"
     win, loss = read_jsonl(out)
     roles = [m["role"] for m in win["messages"]]
     assert roles == ["system", "user", "assistant", "user", "assistant"]
@@ -182,20 +191,22 @@ def test_single_action_no_repeat_and_max_steps(tmp_path):
     )
 
 
-def test_correct_re_judged_by_an_llm_judge_through_the_cache(tmp_path):
+def test_correct_re_judged_by_an_llm_judge_through_the_cache(tmp_path, monkeypatch):
     runs = [
         str(make_run(tmp_path, f"r{i}", "llm", {"t1": [success]}, steps=[step(0, f'answer("4{i}")')],
                      record_extra={"answer": f"4{i}"}))
         for i, success in enumerate([False, True, True])
     ]  # fmt: skip
     out, cache = tmp_path / "j.jsonl", tmp_path / "judge.sqlite"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")} | {"OPENAI_API_KEY": "sk-test"}
+    for name in [k for k in os.environ if k.startswith("OPENAI_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     judged = [*runs, "--format", "sft", "-o", str(out), "--filter", "correct", "--judge-model", "gpt-4o",
               "--llm-cache", str(cache)]  # fmt: skip
     with ChatServer() as server:
         url = server.url
         server.push(Reply("The answer is right. SUCCESS"), Reply("NOT SUCCESS"), Reply("SUCCESS"))
-        result = export(*judged, "--judge-base-url", url, env=env)
+        result = export(*judged, "--judge-base-url", url)
         assert result.returncode == 0, result.stderr
         assert len(server.requests) == 3
         assert server.requests[0]["json"]["model"] == "gpt-4o"
@@ -207,7 +218,7 @@ def test_correct_re_judged_by_an_llm_judge_through_the_cache(tmp_path):
     ]
     assert filter_counts(result.stderr) == {"correct": 1}
     # the server is gone: the cache answers every request again
-    again = export(*judged, "--judge-base-url", url, "--llm-cache-mode", "replay", env=env)
+    again = export(*judged, "--judge-base-url", url, "--llm-cache-mode", "replay")
     assert again.returncode == 0, again.stderr
     assert [r["metadata"]["run_id"] for r in read_jsonl(out)] == ["r0", "r2"]
 
