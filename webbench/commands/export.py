@@ -20,7 +20,6 @@ from webbench.export.chat import (
     OBSERVATION_MODES,
     ChatOptions,
     conversation,
-    has_observation_text,
     sft_record,
 )
 from webbench.export.chat import metadata as episode_metadata
@@ -97,7 +96,7 @@ def _load(paths: list[Path], observation: str) -> list[ExportEpisode]:
         run = load_episodes(path)
         if not run:
             raise UsageError(f"{path}: the run holds no finished episode to export")
-        if observation == "text" and not all(has_observation_text(s) for e in run for s in e.steps):
+        if observation == "text" and not all(s.has_text for e in run for s in e.steps):
             raise UsageError(
                 f"{path}: its trajectories hold no observation text (recorded by an older webbench); "
                 "export it with --observation none, or run it again with this webbench's 'webbench eval', "

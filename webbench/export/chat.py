@@ -17,7 +17,7 @@ from typing import Any
 
 from webbench.agents.llm import system_prompt
 from webbench.core.suite import SuiteError, get_suite
-from webbench.export.episodes import ExportEpisode
+from webbench.export.episodes import ExportEpisode, ExportStep
 
 OBSERVATION_MODES = ("text", "none")
 
@@ -40,47 +40,13 @@ def default_system_prompt(suite: str) -> str:
     return system_prompt(actions)
 
 
-def _trace(step: dict[str, Any]) -> dict[str, Any]:
-    trace = step.get("agent")
-    return trace if isinstance(trace, dict) else {}
-
-
-def agent_calls(step: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the LLM calls the agent's step trace records (none for agents that keep none)."""
-    calls = _trace(step).get("calls")
-    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
-
-
-def raw_reply(step: dict[str, Any]) -> str | None:
-    """Return the agent's raw reply of a step (its last LLM call's), or None when not recorded."""
-    calls = agent_calls(step)
-    reply = calls[-1].get("reply") if calls else _trace(step).get("reply")
-    return reply if isinstance(reply, str) else None
-
-
 def system_message(episode: ExportEpisode) -> str:
     """Return the system prompt the agent was sent, or the default ReAct prompt for its suite."""
-    for step in episode.steps[:1]:
-        for call in agent_calls(step)[:1]:
-            messages = call.get("messages") or []
-            if (
-                messages
-                and messages[0].get("role") == "system"
-                and isinstance(messages[0].get("content"), str)
-            ):
-                return messages[0]["content"]
-    return default_system_prompt(episode.suite)
+    return episode.system if episode.system is not None else default_system_prompt(episode.suite)
 
 
-def has_observation_text(step: dict[str, Any]) -> bool:
-    """Return True when the step's trajectory entry holds the observation's page text."""
-    observation = step.get("observation")
-    return isinstance(observation, dict) and isinstance(observation.get("text"), str)
-
-
-def observation_turn(observation: Any, options: ChatOptions) -> str:
+def observation_turn(observation: dict[str, Any], options: ChatOptions) -> str:
     """Return the user turn showing one observation: its URL, the last action's error, the page text."""
-    observation = observation if isinstance(observation, dict) else {}
     parts = []
     if observation.get("url"):
         parts.append(f"URL: {observation['url']}")
@@ -96,18 +62,17 @@ def observation_turn(observation: Any, options: ChatOptions) -> str:
     return "\n\n".join(parts) if parts else "(observation not shown)"
 
 
-def assistant_turn(step: dict[str, Any]) -> str:
+def assistant_turn(step: ExportStep) -> str:
     """Return the agent's turn of a step: its thought (when traced) and the action performed."""
-    thought = _trace(step).get("thought")
-    action = f"Action: {step.get('action', '')}"
-    return f"Thought: {thought}\n{action}" if isinstance(thought, str) and thought.strip() else action
+    action = f"Action: {step.action}"
+    return f"Thought: {step.thought}\n{action}" if step.thought and step.thought.strip() else action
 
 
 def conversation(episode: ExportEpisode, options: ChatOptions) -> list[dict[str, str]]:
     """Return the episode as chat messages (system, user, then assistant and user turns in turn)."""
     messages = [{"role": "system", "content": system_message(episode)}]
     for index, step in enumerate(episode.steps):
-        shown = observation_turn(step.get("observation"), options)
+        shown = observation_turn(step.observation, options)
         messages.append(
             {"role": "user", "content": f"Task: {episode.goal}\n\n{shown}" if index == 0 else shown}
         )

@@ -2,7 +2,9 @@
 
 Records are read only through :meth:`webbench.run.store.RunStore.episodes` (the last attempt
 of each episode) and trajectories as each record's ``trajectory`` path says. Record fields
-are read in :func:`record_fields` alone, so that a typed record changes one function.
+are read in :func:`record_fields` alone, so that a typed record changes one function; a
+trajectory step is read in :func:`read_step` alone, which keeps only what export uses (the
+agent's full prompts stay on disk: 10,000 episodes' traces would not fit in memory).
 """
 
 from __future__ import annotations
@@ -13,6 +15,28 @@ from pathlib import Path
 from typing import Any
 
 from webbench.run.store import RunStore, RunStoreError
+
+
+@dataclass(slots=True)
+class ExportStep:
+    """One step as export needs it: what the agent saw, its thought, raw reply and action, the error."""
+
+    observation: dict[str, Any]
+    action: str
+    error: str | None = None
+    thought: str | None = None
+    reply: str | None = None
+    parse_error: str | None = None
+    screenshot: str | None = None
+
+    @property
+    def has_text(self) -> bool:
+        """Return True when the trajectory kept the observation's page text."""
+        return isinstance(self.observation.get("text"), str)
+
+
+#: The observation fields a conversation shows.
+OBSERVATION_FIELDS = ("url", "error", "text", "text_chars")
 
 
 @dataclass
@@ -32,7 +56,9 @@ class ExportEpisode:
     end_reason: str | None
     answer: str | None
     goal: str = ""
-    steps: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[ExportStep] = field(default_factory=list)
+    #: The system prompt the agent was sent (its first LLM call's), when its trace kept one.
+    system: str | None = None
     #: The folder the trajectory's relative paths (screenshots) start from.
     trajectory_dir: Path | None = None
     #: The LLM judge's decision when ``correct`` was re-judged (``Judgement.record()``).
@@ -59,6 +85,47 @@ def record_fields(record: Any) -> dict[str, Any]:
         "answer": None if answer is None else str(answer),
         "trajectory": record.get("trajectory"),
     }
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _calls(trace: dict[str, Any]) -> list[dict[str, Any]]:
+    calls = trace.get("calls")
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+
+
+def read_step(step: dict[str, Any]) -> ExportStep:
+    """Return what export uses of one trajectory step (the only reader of step fields).
+
+    The raw reply is the agent's last LLM call's (``agent.calls[-1].reply``), else a
+    ``reply`` its trace holds; the thought and parse error are its trace's.
+    """
+    trace = step.get("agent") if isinstance(step.get("agent"), dict) else {}
+    calls = _calls(trace)
+    observation = step.get("observation") if isinstance(step.get("observation"), dict) else {}
+    return ExportStep(
+        observation={k: observation[k] for k in OBSERVATION_FIELDS if k in observation},
+        action=str(step.get("action", "")),
+        error=_text(step.get("error")),
+        thought=_text(trace.get("thought")),
+        reply=_text(calls[-1].get("reply") if calls else trace.get("reply")),
+        parse_error=_text(trace.get("parse_error")),
+        screenshot=_text(step.get("screenshot")),
+    )
+
+
+def sent_system_prompt(steps: list[dict[str, Any]]) -> str | None:
+    """Return the system message of the first LLM call the trajectory's first step records, if any."""
+    for step in steps[:1]:
+        trace = step.get("agent") if isinstance(step.get("agent"), dict) else {}
+        for call in _calls(trace)[:1]:
+            messages = call.get("messages")
+            first = messages[0] if isinstance(messages, list) and messages else {}
+            if isinstance(first, dict) and first.get("role") == "system":
+                return _text(first.get("content"))
+    return None
 
 
 def _read_trajectory(path: Path) -> dict[str, Any]:
@@ -92,13 +159,15 @@ def load_episodes(path: Path) -> list[ExportEpisode]:
         relative = fields.pop("trajectory")
         trajectory = _read_trajectory(store.path / relative) if relative else {}
         task = trajectory.get("task") or {}
+        steps = [s for s in trajectory.get("steps", []) if isinstance(s, dict)]
         episodes.append(
             ExportEpisode(
                 run_id=run_id,
                 agent=str(config.get("agent", "?")),
                 model=None if model is None else str(model),
                 goal=str(task.get("goal", "")),
-                steps=[s for s in trajectory.get("steps", []) if isinstance(s, dict)],
+                steps=[read_step(s) for s in steps],
+                system=sent_system_prompt(steps),
                 trajectory_dir=store.trajectories,
                 **fields,
             )

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from webbench.agents.llm import action_lines
 from webbench.core.errors import UsageError
-from webbench.export.chat import raw_reply
-from webbench.export.episodes import ExportEpisode
+from webbench.export.episodes import ExportEpisode, ExportStep
 
 FILTERS = ("valid", "correct", "single-action", "no-repeat", "max-steps")
 #: The step-error prefix of an action that did not parse (every suite's ``invalid``).
@@ -57,12 +56,9 @@ def parse_filter(text: str) -> FilterSpec:
     return FilterSpec(name, int(value))
 
 
-def step_parsed(step: dict) -> bool:
+def step_parsed(step: ExportStep) -> bool:
     """Return True when the step's action parsed (no parse error in the trace, no unparsable-action error)."""
-    trace = step.get("agent") if isinstance(step.get("agent"), dict) else {}
-    if trace.get("parse_error"):
-        return False
-    return not str(step.get("error") or "").startswith(UNPARSABLE)
+    return not step.parse_error and not (step.error or "").startswith(UNPARSABLE)
 
 
 def is_valid(episode: ExportEpisode) -> bool:
@@ -81,18 +77,14 @@ def is_correct(episode: ExportEpisode, judge: Verdict | None = None) -> bool:
 
 def is_single_action(episode: ExportEpisode) -> bool:
     """Return True when no step's raw reply holds more than one ``Action:`` line."""
-    for step in episode.steps:
-        reply = raw_reply(step)
-        if reply is not None and len(action_lines(reply)) > 1:
-            return False
-    return True
+    return not any(step.reply is not None and len(action_lines(step.reply)) > 1 for step in episode.steps)
 
 
 def longest_repeat(episode: ExportEpisode) -> int:
     """Return the length of the longest run of one action repeated in consecutive steps."""
     longest, run, previous = 0, 0, None
     for step in episode.steps:
-        action = step.get("action")
+        action = step.action
         run = run + 1 if action == previous else 1
         previous = action
         longest = max(longest, run)

@@ -22,8 +22,7 @@ def screenshots(episode: ExportEpisode) -> list[bytes]:
         return []
     shots = []
     for step in episode.steps:
-        name = step.get("screenshot")
-        path = episode.trajectory_dir / str(name) if name else None
+        path = episode.trajectory_dir / step.screenshot if step.screenshot else None
         if path is not None and path.is_file():
             shots.append(path.read_bytes())
     return shots
