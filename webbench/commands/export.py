@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--per-task", type=int, default=1, help="rft: successful episodes kept per task (default 1)"
     )
     p.add_argument("--pairs-per-task", type=int, default=1, help="dpo: pairs per task (default 1)")
-    p.add_argument("--no-metadata", action="store_true", help="sft/rft: write only the messages of each line")
+    p.add_argument("--no-metadata", action="store_true", help="write no metadata (sft/rft: OpenAI's format)")
     p.add_argument("--judge-model", help="correct: re-judge answers with this LLM (WebVoyager's judge)")
     p.add_argument(
         "--judge-base-url", help="OpenAI-compatible endpoint of the judge (default: OPENAI_BASE_URL)"
