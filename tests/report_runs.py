@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,12 @@ def make_run(
     suite: str = "miniwob",
     goal: str = "Do the task.",
     record_extra: dict[str, Any] | None = None,
-    steps: list[dict[str, Any]] | None = None,
+    steps: list[dict[str, Any]] | Callable[[str, int, bool], list[dict[str, Any]]] | None = None,
 ) -> Path:
     """Write a run folder: one episode per entry of ``outcomes[task]`` (True = success); return it.
 
-    Each episode gets a trajectory file with ``steps`` (default: one click) and the task's goal.
+    Each episode gets a trajectory file with ``steps`` (default: one click; a callable is given
+    the task id, episode and success) and the task's goal.
     """
     store = RunStore.create(
         parent,
@@ -47,6 +49,14 @@ def make_run(
     for task_id, results in outcomes.items():
         for episode, success in enumerate(results):
             name = f"{safe_name(task_id)}__{episode}"
+            if callable(steps):
+                episode_steps = steps(task_id, episode, success)
+            elif steps is not None:
+                episode_steps = steps
+            else:
+                episode_steps = [
+                    {"step": 0, "observation": {"url": "http://127.0.0.1/"}, "action": 'click("1")'}
+                ]
             trajectory = {
                 "task": {"suite": suite, "id": task_id, "goal": goal},
                 "episode": episode,
@@ -54,9 +64,7 @@ def make_run(
                 "status": "ok",
                 "error": None,
                 "traceback": None,
-                "steps": steps
-                if steps is not None
-                else [{"step": 0, "observation": {"url": "http://127.0.0.1/"}, "action": 'click("1")'}],
+                "steps": episode_steps,
             }
             (store.trajectories / f"{name}.json").write_text(json.dumps(trajectory), encoding="utf-8")
             record = {

@@ -120,6 +120,11 @@ _THOUGHT_RE = re.compile(
 )
 
 
+def action_lines(reply: str) -> list[str]:
+    """Return the text after each ``Action:`` label of a reply, in order (a well-formed reply has one)."""
+    return _ACTION_RE.findall(reply)
+
+
 def parse_reply(reply: str) -> tuple[str | None, str | None]:
     """Return (thought, action text) of a ``Thought: ... Action: ...`` reply; None for what is missing.
 
@@ -127,7 +132,7 @@ def parse_reply(reply: str) -> tuple[str | None, str | None]:
     """
     thought_match = _THOUGHT_RE.search(reply)
     thought = thought_match.group(1).strip() if thought_match else None
-    actions = _ACTION_RE.findall(reply)
+    actions = action_lines(reply)
     if not actions:
         return thought, None
     action = actions[-1].strip().strip("`").strip()

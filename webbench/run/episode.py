@@ -48,6 +48,20 @@ class Limits:
     episode_timeout: float | None = 900.0
 
 
+#: Characters of each observation's page text a trajectory keeps (what ``webbench export`` shows).
+OBSERVATION_TEXT_CHARS = 16_000
+
+
+def observation_entry(obs: Observation) -> dict[str, Any]:
+    """Return a trajectory step's ``observation``: the digest plus the page text's first
+    ``OBSERVATION_TEXT_CHARS`` characters, with ``text_truncated`` when more were cut."""
+    entry = obs.digest()
+    entry["text"] = obs.text[:OBSERVATION_TEXT_CHARS]
+    if len(obs.text) > OBSERVATION_TEXT_CHARS:
+        entry["text_truncated"] = True
+    return entry
+
+
 def safe_name(text: str) -> str:
     """Return ``text`` made safe as a file name (task ids may hold '/', ':' ...), unique per text.
 
@@ -139,7 +153,7 @@ class EpisodeRunner:
                 agent_s = time.monotonic() - t0
                 step: dict[str, Any] = {
                     "step": n_steps,
-                    "observation": obs.digest(),
+                    "observation": observation_entry(obs),
                     "action": reply.text,
                     "agent_s": round(agent_s, 4),
                 }
