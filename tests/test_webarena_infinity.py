@@ -135,7 +135,7 @@ def test_a_site_or_browser_killed_mid_episode_is_env_error_and_the_next_episode_
     result = infinity_eval(tmp_path, tasks, f"{AGENTS}:{agent}", env=marked_env(mark))
     assert result.returncode == 0, result.stderr
     first, second = read_jsonl(tmp_path / "r" / "episodes.jsonl")
-    assert first["status"] == "env_error" and reason in first["error"]
+    assert first["status"] == "env_error" and reason in first["error"], (first, second)
     assert "\n" not in first["error"].strip()
     assert second["status"] == "ok" and second["details"]["verifier"]
     assert marked_processes(mark) == []
@@ -219,9 +219,9 @@ def test_llm_agent_completes_episodes_on_an_app_and_replays_from_the_cache_offli
         if e["request"]["method"] == "PUT" and e["request"]["url"].endswith("/api/state")
     ]
     assert pushes and all(e["response"]["status"] == 200 for e in pushes)
-    assert [(r["status"], r["success"], r["steps"]) for r in live] == [("ok", True, 4)] * 2
+    assert [(r["status"], r["success"], r["steps"]) for r in live] == [("ok", True, 4)] * 2, live
     replay = run(tmp_path / "replay", url, "--llm-cache-mode", "replay")
-    assert [(r["status"], r["success"], r["steps"]) for r in replay] == [("ok", True, 4)] * 2
+    assert [(r["status"], r["success"], r["steps"]) for r in replay] == [("ok", True, 4)] * 2, replay
     steps = json.loads((tmp_path / "replay" / "r" / replay[0]["trajectory"]).read_text())["steps"]
     assert all(call["cached"] for step in steps for call in step["agent"]["calls"])
 
