@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from webbench.core.record import EpisodeRecord
 from webbench.run.episode import safe_name
 from webbench.run.store import RunStore
 
@@ -79,7 +80,7 @@ def make_run(
                 "trajectory": f"trajectories/{name}.json",
                 **(record_extra or {}),
             }
-            store.append(record)
+            store.append(EpisodeRecord(**record))
     return store.path
 
 

@@ -21,9 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
+
+from webbench.core.record import EpisodeRecord
 
 Aggregation = Literal["mean", "ratio"]
 
@@ -75,28 +77,27 @@ class MetricSpec:
         num, den = self.totals(episodes)
         return num / den if den else None
 
-    def episode_metrics(self, record: Mapping[str, Any]) -> Mapping[str, float]:
+    def episode_metrics(self, record: EpisodeRecord) -> Mapping[str, float]:
         """Return the metric dict of an episode record as this spec counts it.
 
         A record that did not end ``ok`` and has no value of a ``mean`` metric counts at
         ``failure`` (records written before failures were scored, or whose task could not
         be scored); a ``ratio`` metric cannot be rebuilt without the task's denominator.
         """
-        metrics = record.get("metrics") or {}
-        failed = record.get("status", "ok") != "ok"
-        if failed and self.aggregation == "mean" and metrics.get(self.name) is None:
+        metrics = record.metrics
+        if not record.ok and self.aggregation == "mean" and metrics.get(self.name) is None:
             return {**metrics, self.name: self.failure}
         return metrics
 
-    def by_group(self, records: Iterable[Mapping[str, Any]]) -> dict[str, float | None]:
+    def by_group(self, records: Iterable[EpisodeRecord]) -> dict[str, float | None]:
         """Return the value of each group of episode records (one group "" without ``group_by``)."""
         groups: dict[str, list[Mapping[str, float]]] = {}
         for record in records:
-            key = str(record.get(self.group_by, "")) if self.group_by else ""
+            key = str(getattr(record, self.group_by, "")) if self.group_by else ""
             groups.setdefault(key, []).append(self.episode_metrics(record))
         return {key: self.aggregate(rows) for key, rows in sorted(groups.items())}
 
-    def aggregate_records(self, records: Iterable[Mapping[str, Any]]) -> float | None:
+    def aggregate_records(self, records: Iterable[EpisodeRecord]) -> float | None:
         """Return the run-level value over episode records: the mean of the group values
         (groups whose value is undefined are left out), or None if none is defined."""
         values = [v for v in self.by_group(records).values() if v is not None]
