@@ -245,3 +245,10 @@ class BadCloseAgent:
         if self.how == "raise":
             raise RuntimeError("close exploded")
         time.sleep(3600)
+
+
+class HangingAgent:
+    """Never returns from ``act`` (an agent time-out)."""
+
+    def act(self, obs):
+        time.sleep(3600)

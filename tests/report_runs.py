@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from webbench.core.record import EpisodeRecord
 from webbench.run.episode import safe_name
 from webbench.run.store import RunStore
 
@@ -87,7 +88,7 @@ def make_run(
                 "trajectory": f"trajectories/{name}.json",
                 **(record_extra or {}),
             }
-            store.append(record)
+            store.append(EpisodeRecord(**record))
     return store.path
 
 

@@ -68,7 +68,7 @@ def run_loop(agent, data: Path, tmp_path: Path, env_class=AutoWebBenchEnv) -> tu
 
 def trajectory(store: RunStore, record: dict) -> dict:
     """Return the record's trajectory, parsed as strict JSON."""
-    return _strict((store.path / record["trajectory"]).read_text(encoding="utf-8"))
+    return _strict((store.path / record.trajectory).read_text(encoding="utf-8"))
 
 
 # -- the episode loop on the real replay env ------------------------------------------------------
@@ -95,11 +95,11 @@ AGENT_ERRORS = [
 def test_what_is_no_action_is_an_agent_error(agent, message, small_data, tmp_path) -> None:
     records, store = run_loop(agent, small_data, tmp_path)
     first, *rest = records
-    assert first["status"] == "agent_error" and message in first["error"], first["error"]
-    assert [r["status"] for r in rest] == ["ok", "ok"]
-    assert first["usage"] == {} and "Traceback" in trajectory(store, first)["traceback"]
+    assert first.status == "agent_error" and message in first.error, first.error
+    assert [r.status for r in rest] == ["ok", "ok"]
+    assert first.usage == {} and "Traceback" in trajectory(store, first)["traceback"]
     # the env still scored the episode (its steps not reached as failures)
-    assert first["metrics"]["step_hits"] == 0.0
+    assert first.metrics["step_hits"] == 0.0
 
 
 STEP_ERRORS = [
@@ -118,10 +118,10 @@ def test_an_action_that_cannot_be_performed_is_a_step_error(
     agent, message, recorded, small_data, tmp_path
 ) -> None:
     records, store = run_loop(agent, small_data, tmp_path)
-    assert [r["status"] for r in records] == ["ok", "ok", "ok"]
+    assert [r.status for r in records] == ["ok", "ok", "ok"]
     steps = trajectory(store, records[0])["steps"]
     assert len(steps) == 3 and all(message in step["error"] for step in steps), steps[0]["error"]
-    assert records[0]["metrics"]["step_hits"] == 0.0
+    assert records[0].metrics["step_hits"] == 0.0
     if recorded is not None:
         assert steps[0]["action"] == recorded and "action_chars" not in steps[0]
     else:
@@ -143,9 +143,9 @@ class NanMetricEnv(AutoWebBenchEnv):
 def test_a_nan_metric_from_the_suite_is_a_recorded_env_error(small_data, tmp_path) -> None:
     records, store = run_loop(bad.ButtonAgent(), small_data, tmp_path, NanMetricEnv)
     first = records[0]
-    assert first["status"] == "env_error" and "metric param_sum = nan" in first["error"]
-    assert "param_sum" not in first["metrics"] and "step_hits" in first["metrics"]
-    assert [r["status"] for r in records[1:]] == ["ok", "ok"]
+    assert first.status == "env_error" and "metric param_sum = nan" in first.error
+    assert "param_sum" not in first.metrics and "step_hits" in first.metrics
+    assert [r.status for r in records[1:]] == ["ok", "ok"]
     assert trajectory(store, first)["status"] == "env_error"
 
 

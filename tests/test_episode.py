@@ -74,9 +74,9 @@ def _run(env, agent, tmp_path, **limits):
 
 def test_success_and_record_fields(tmp_path) -> None:
     _, rec = _run(CountdownEnv(), ScriptAgent(["noop()", 'answer("done")']), tmp_path)
-    assert rec["status"] == "ok" and rec["success"] is True and rec["steps"] == 2 and rec["answer"] == "done"
-    assert rec["seed"] == 123 and rec["task_id"] == "t/1"
-    assert rec["trajectory"] == "trajectories/t_1-6196f641__0.json"
+    assert rec.status == "ok" and rec.success is True and rec.steps == 2 and rec.answer == "done"
+    assert rec.seed == 123 and rec.task_id == "t/1"
+    assert rec.trajectory == "trajectories/t_1-6196f641__0.json"
     trajectory = json.loads((tmp_path / "t_1-6196f641__0.json").read_text())
     assert [s["action"] for s in trajectory["steps"]] == ["noop()", 'answer("done")']
 
@@ -84,19 +84,19 @@ def test_success_and_record_fields(tmp_path) -> None:
 def test_step_limit_calls_finish(tmp_path) -> None:
     env = CountdownEnv()
     _, rec = _run(env, ScriptAgent(["noop()"] * 5), tmp_path, max_steps=3)
-    assert env.finished and rec["steps"] == 3 and rec["end_reason"] == "step_limit" and rec["status"] == "ok"
+    assert env.finished and rec.steps == 3 and rec.end_reason == "step_limit" and rec.status == "ok"
 
 
 def test_unparsable_action_is_an_observation_error(tmp_path) -> None:
     _, rec = _run(CountdownEnv(), ScriptAgent(["fly away", 'answer("done")']), tmp_path)
     steps = json.loads((tmp_path / "t_1-6196f641__0.json").read_text())["steps"]
-    assert rec["success"] and rec["steps"] == 2 and "not a valid action call" in steps[0]["error"]
+    assert rec.success and rec.steps == 2 and "not a valid action call" in steps[0]["error"]
 
 
 def test_agent_error_keeps_traceback(tmp_path) -> None:
     env = CountdownEnv()
     runner, rec = _run(env, ScriptAgent(["noop()", ValueError("boom")]), tmp_path)
-    assert rec["status"] == "agent_error" and rec["error"] == "ValueError: boom" and not rec["success"]
+    assert rec.status == "agent_error" and rec.error == "ValueError: boom" and not rec.success
     assert env.finished and not runner.tainted
     assert "ValueError: boom" in json.loads((tmp_path / "t_1-6196f641__0.json").read_text())["traceback"]
 
@@ -104,25 +104,25 @@ def test_agent_error_keeps_traceback(tmp_path) -> None:
 def test_step_timeout(tmp_path) -> None:
     started = time.monotonic()
     runner, rec = _run(CountdownEnv(), ScriptAgent(['answer("done")'], sleep=30), tmp_path, step_timeout=0.3)
-    assert rec["status"] == "timeout" and "0.3 s" in rec["error"] and runner.tainted
+    assert rec.status == "timeout" and "0.3 s" in rec.error and runner.tainted
     assert time.monotonic() - started < 5
 
 
 def test_episode_timeout_bounds_the_whole_episode(tmp_path) -> None:
     agent = ScriptAgent(["noop()"] * 100, sleep=0.2)
     _, rec = _run(CountdownEnv(), agent, tmp_path, step_timeout=10, episode_timeout=0.5, max_steps=100)
-    assert rec["status"] == "timeout" and rec["steps"] < 5
+    assert rec.status == "timeout" and rec.steps < 5
 
 
 def test_env_failure_is_env_error(tmp_path) -> None:
     _, rec = _run(CountdownEnv(break_at=2), ScriptAgent(["noop()", "noop()"]), tmp_path)
-    assert rec["status"] == "env_error" and "browser died" in rec["error"] and rec["steps"] == 2
+    assert rec.status == "env_error" and "browser died" in rec.error and rec.steps == 2
 
 
 def test_usage_is_summed(tmp_path) -> None:
     usage = {"input_tokens": 10, "output_tokens": 3, "cost_usd": 0.01}
     _, rec = _run(CountdownEnv(), ScriptAgent(["noop()", 'answer("done")'], usage=usage), tmp_path)
-    assert rec["usage"] == {"input_tokens": 20, "output_tokens": 6, "cost_usd": pytest.approx(0.02)}
+    assert rec.usage == {"input_tokens": 20, "output_tokens": 6, "cost_usd": pytest.approx(0.02)}
 
 
 def test_unknown_cost_poisons_the_sum() -> None:
@@ -144,7 +144,7 @@ def test_env_broken_only_when_the_env_failed(tmp_path) -> None:
     runner, _ = _run(CountdownEnv(break_at=1), ScriptAgent(["noop()"]), tmp_path)
     assert runner.env_broken
     runner, rec = _run(CountdownEnv(), ScriptAgent([ValueError("agent bug")]), tmp_path)
-    assert rec["status"] == "agent_error" and not runner.env_broken
+    assert rec.status == "agent_error" and not runner.env_broken
 
 
 def test_agent_calls_share_one_thread_until_a_timeout() -> None:

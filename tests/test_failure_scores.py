@@ -9,6 +9,7 @@ solve never scores above an honest agent that gives up on them (AutoWebBench, Mi
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from conftest import ROOT, SHARED_DATA, miniwob_eval, read_jsonl, webbench
 from webbench.cli import main
 from webbench.core.env import EnvConfig
 from webbench.core.metric import MetricSpec
+from webbench.core.record import EpisodeRecord
 from webbench.core.suite import get_suite
 from webbench.run.episode import Episode, EpisodeRunner, Limits, make_record
 from webbench.run.summary import summarize_suite
@@ -77,15 +79,15 @@ def test_autowebbench_crash_after_one_step_scores_one_of_four(awb, tmp_path: Pat
     four, three = awb
     config = EnvConfig()
     record = crash_after("autowebbench", four, config, 1, tmp_path)
-    assert record["status"] == "agent_error" and not record["success"]
-    metrics = record["metrics"]
+    assert record.status == "agent_error" and not record.success
+    metrics = record.metrics
     assert (metrics["step_hits"], metrics["step_n"]) == (1.0, 4.0)
     assert (metrics["type_hits"], metrics["type_n"]) == (1.0, 4.0)
     assert (metrics["element_hits"], metrics["element_n"]) == (1.0, 4.0)
     assert metrics["task_success"] == 0.0
     gone = lost(three, config)
-    assert gone["metrics"]["step_n"] == 3.0 and gone["metrics"]["step_hits"] == 0.0
-    assert gone["end_reason"] == "failed"
+    assert gone.metrics["step_n"] == 3.0 and gone.metrics["step_hits"] == 0.0
+    assert gone.end_reason == "failed"
     summary = summarize_suite([record, gone], get_suite("autowebbench").metrics)
     assert summary["metrics"]["step_success"] == pytest.approx(1 / 7)  # (1 + 0) / (4 + 3), micro
     assert summary["metrics"]["element_accuracy"] == pytest.approx(1 / 7)
@@ -98,11 +100,8 @@ def test_autowebbench_failure_follows_the_scoring_mode(awb) -> None:
     four, three = awb
     corrected = EnvConfig(options={"scoring": "corrected"})
     # corrected scoring counts the finish() step's type and the unanswered type_string parameter
-    assert lost(three, corrected)["metrics"]["type_n"] == 4.0
-    assert (
-        lost(four, corrected)["metrics"]["param_n"] == 1.0
-        and lost(four, EnvConfig())["metrics"]["param_n"] == 0
-    )
+    assert lost(three, corrected).metrics["type_n"] == 4.0
+    assert lost(four, corrected).metrics["param_n"] == 1.0 and lost(four, EnvConfig()).metrics["param_n"] == 0
 
 
 def test_mind2web_crash_after_one_step(tmp_path: Path) -> None:
@@ -111,11 +110,11 @@ def test_mind2web_crash_after_one_step(tmp_path: Path) -> None:
     menu = _task("mind2web", "train", tasks, "task-menu")  # 2 gold steps
     config = EnvConfig()
     record = crash_after("mind2web", flights, config, 1, tmp_path)
-    assert record["status"] == "agent_error"
-    assert record["metrics"]["step_success"] == pytest.approx(1 / 3)
-    assert record["metrics"]["steps"] == 3.0 and record["metrics"]["step_success_sum"] == 1.0
+    assert record.status == "agent_error"
+    assert record.metrics["step_success"] == pytest.approx(1 / 3)
+    assert record.metrics["steps"] == 3.0 and record.metrics["step_success_sum"] == 1.0
     gone = lost(menu, config)
-    assert gone["metrics"]["steps"] == 2.0 and gone["metrics"]["step_success"] == 0.0
+    assert gone.metrics["steps"] == 2.0 and gone.metrics["step_success"] == 0.0
     values = summarize_suite([record, gone], get_suite("mind2web").metrics)["metrics"]
     assert values["step_success"] == pytest.approx((1 / 3 + 0) / 2)  # macro over tasks
     assert values["step_success_micro"] == pytest.approx(1 / 5)  # micro over the 3 + 2 steps
@@ -130,15 +129,15 @@ def test_weblinx_crash_after_one_turn(tmp_path: Path) -> None:
     long_demo = _task("weblinx", "valid", data, "aaafix1")  # 9 evaluated turns
     short_demo = _task("weblinx", "test_geo", data, "aaafix2")  # 3 evaluated turns
     record = crash_after("weblinx", long_demo, config, 1, tmp_path)
-    assert record["status"] == "agent_error"
-    assert (record["metrics"]["overall.sum"], record["metrics"]["overall.n"]) == (1.0, 9)
-    assert (record["metrics"]["intent_match.sum"], record["metrics"]["intent_match.n"]) == (1.0, 9)
+    assert record.status == "agent_error"
+    assert (record.metrics["overall.sum"], record.metrics["overall.n"]) == (1.0, 9)
+    assert (record.metrics["intent_match.sum"], record.metrics["intent_match.n"]) == (1.0, 9)
     gone = lost(short_demo, config)
-    assert (gone["metrics"]["overall.sum"], gone["metrics"]["overall.n"]) == (0.0, 3)
+    assert (gone.metrics["overall.sum"], gone.metrics["overall.n"]) == (0.0, 3)
     values = summarize_suite([record, gone], get_suite("weblinx").metrics)["metrics"]
     assert values["overall"] == pytest.approx((1 / 9 + 0 / 3) / 2)  # mean of the two splits' values
     # one split only: the micro value over turns
-    assert summarize_suite([record, gone | {"split": "valid"}], get_suite("weblinx").metrics)["metrics"][
+    assert summarize_suite([record, replace(gone, split="valid")], get_suite("weblinx").metrics)["metrics"][
         "overall"
     ] == pytest.approx(1 / 12)
 
@@ -157,16 +156,16 @@ def test_env_failure_scores_every_step_failed(awb, tmp_path: Path) -> None:
     env.score_step = score_step
     runner = EpisodeRunner(env, GoldThenRaise(5), Limits(step_timeout=None, episode_timeout=None), tmp_path)
     record = runner.run(Episode(four, 0, 0))
-    assert record["status"] == "env_error" and "scorer broke" in record["error"]
+    assert record.status == "env_error" and "scorer broke" in record.error
     # the env that failed cannot vouch for what was achieved: every step scores as failed
-    assert (record["metrics"]["step_hits"], record["metrics"]["step_n"]) == (0.0, 4.0)
+    assert (record.metrics["step_hits"], record.metrics["step_n"]) == (0.0, 4.0)
 
 
 def test_a_task_that_cannot_be_scored_is_kept_and_counted_as_unscored(tmp_path: Path) -> None:
     pytest.importorskip("lxml")
     task = _task("weblinx", "valid", FIXTURES / "weblinx", "aaafix1")
     record = lost(task, EnvConfig(data=tmp_path / "nowhere"))  # the demonstration cannot be read
-    assert record["status"] == "env_error" and record["metrics"] == {}
+    assert record.status == "env_error" and record.metrics == {}
     summary = summarize_suite([record], get_suite("weblinx").metrics)
     assert summary["unscored"] == 1 and summary["not_ok"] == 1
     assert any("1 episode(s) have no scores" in note for note in summary["notes"])
@@ -179,8 +178,8 @@ def test_miniwob_failure_values_are_the_pages_failure_reward() -> None:
     miniwob = get_suite("miniwob")
     task = next(t for t in miniwob.load_tasks(None, None) if t.id == "click-test")
     record = lost(task, EnvConfig())
-    assert record["metrics"] == {"success": 0.0, "reward": -1.0, "raw_reward": -1.0}
-    assert record["success"] is False and record["score"] == 0.0
+    assert record.metrics == {"success": 0.0, "reward": -1.0, "raw_reward": -1.0}
+    assert record.success is False and record.score == 0.0
 
 
 def test_old_records_without_scores_still_count() -> None:
@@ -205,7 +204,7 @@ def test_old_records_without_scores_still_count() -> None:
             "metrics": {"reward": 0.5, "hits": 0, "n": 2},
         },
     ]
-    summary = summarize_suite(records, specs)
+    summary = summarize_suite([EpisodeRecord.from_json({"episode": 0, **r}, "old") for r in records], specs)
     assert summary["metrics"]["reward"] == pytest.approx((1.0 - 1.0 + 0.5) / 3)  # not (1 + 0.5) / 2
     assert summary["metrics"]["micro"] == 0.5  # a ratio cannot be rebuilt without the denominator
     assert summary["not_ok"] == 1 and summary["unscored"] == 1

@@ -180,10 +180,10 @@ def test_judge_usage_and_reply_reach_the_episode_record(tmp_path):
         )
         agent = LLMAgent(model="gpt-4o", base_url=server.url)
         record = run_episode(JudgedEnv.build(server.url, tmp_path), agent, tmp_path)
-    assert (record["status"], record["success"], record["answer"]) == ("ok", True, "Pasta")
-    assert record["details"]["judges"][0]["reply"] == "Looks right. SUCCESS"
-    assert record["usage"]["input_tokens"] == 600 and record["usage"]["output_tokens"] == 40
-    assert record["usage"]["cost_usd"] == pytest.approx((600 * 2.5 + 40 * 10) / 1e6)
+    assert (record.status, record.success, record.answer) == ("ok", True, "Pasta")
+    assert record.details["judges"][0]["reply"] == "Looks right. SUCCESS"
+    assert record.usage["input_tokens"] == 600 and record.usage["output_tokens"] == 40
+    assert record.usage["cost_usd"] == pytest.approx((600 * 2.5 + 40 * 10) / 1e6)
 
 
 def test_an_llm_failure_is_env_error_not_agent_error(tmp_path):
@@ -192,5 +192,5 @@ def test_an_llm_failure_is_env_error_not_agent_error(tmp_path):
     with ChatServer(lambda _r: Status(503, "unavailable")) as server:
         agent = LLMAgent(model="m", base_url=server.url, max_retries=0)
         record = run_episode(JudgedEnv.build(server.url, tmp_path), agent, tmp_path)
-    assert record["status"] == "env_error"
-    assert record["error"].startswith("LLMError: HTTP 503")
+    assert record.status == "env_error"
+    assert record.error.startswith("LLMError: HTTP 503")

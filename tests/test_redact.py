@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from webbench.cli import main
+from webbench.core.record import EpisodeRecord
 from webbench.core.redact import REDACTED, is_redacted, is_secret_name, redact, redact_text
 from webbench.report.html import render_report
 from webbench.report.runs import load_run
@@ -179,7 +180,7 @@ def test_old_manifests_in_clear_are_redacted_by_the_baseline_and_the_report(tmp_
     )
     config.judge_base_url = "https://u:hunter2@judge/v1"
     store = RunStore.create(tmp_path, "old", {"run_id": "old", "config": vars(config), "tasks": ["t"]})
-    store.append({"suite": "autowebbench", "task_id": "t", "episode": 0, "status": "ok", "success": True})
+    store.append(EpisodeRecord(suite="autowebbench", task_id="t", episode=0, status="ok", success=True))
     baseline = tmp_path / "baseline.json"
     assert main(["gate", "--save-baseline", str(run), "-o", str(baseline)]) == 0
     text = baseline.read_text()

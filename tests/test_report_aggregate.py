@@ -10,6 +10,7 @@ from conftest import ROOT, webbench
 from report_runs import make_run
 
 from webbench.core.errors import UsageError
+from webbench.core.record import EpisodeRecord
 from webbench.report.aggregate import episode_frame, leaderboard, site_of, task_table
 from webbench.report.html import script_json
 from webbench.report.published import load_published
@@ -62,10 +63,13 @@ def test_runs_of_the_same_agent_get_distinct_labels(tmp_path: Path) -> None:
 
 
 def test_site_of() -> None:
-    assert site_of({"task_id": "Allrecipes--3"}) == "Allrecipes"
-    assert site_of({"task_id": "click-button"}) == "click"
-    assert site_of({"task_id": "7", "details": {"sites": ["gitlab", "reddit"]}}) == "gitlab+reddit"
-    assert site_of({"task_id": "x", "details": {"website": "amazon", "domain": "Shopping"}}) == "amazon"
+    def record(task_id: str, **details) -> EpisodeRecord:
+        return EpisodeRecord(suite="s", task_id=task_id, episode=0, details=details)
+
+    assert site_of(record("Allrecipes--3")) == "Allrecipes"
+    assert site_of(record("click-button")) == "click"
+    assert site_of(record("7", sites=["gitlab", "reddit"])) == "gitlab+reddit"
+    assert site_of(record("x", website="amazon", domain="Shopping")) == "amazon"
 
 
 def test_baseline_file_round_trip(tmp_path: Path, two_runs) -> None:
@@ -73,11 +77,11 @@ def test_baseline_file_round_trip(tmp_path: Path, two_runs) -> None:
     path.write_text(json.dumps(baseline_dict(two_runs[0])))
     loaded = load_run(path)
     assert loaded.is_baseline and loaded.agent == "scripted" and loaded.folder is None
-    key = lambda r: (r["task_id"], r["episode"])  # noqa: E731
+    key = lambda r: (r.task_id, r.episode)  # noqa: E731
     original = sorted(two_runs[0].records, key=key)
-    assert [
-        (r["task_id"], r["episode"], r["success"], r["metrics"]) for r in sorted(loaded.records, key=key)
-    ] == [(r["task_id"], r["episode"], r["success"], r["metrics"]) for r in original]
+    assert [(r.task_id, r.episode, r.success, r.metrics) for r in sorted(loaded.records, key=key)] == [
+        (r.task_id, r.episode, r.success, r.metrics) for r in original
+    ]
 
 
 @pytest.mark.parametrize(
@@ -137,8 +141,8 @@ def test_published_file_errors_name_the_entry(tmp_path: Path) -> None:
 def test_committed_baselines_are_real_runs() -> None:
     for name in ("miniwob-scripted", "miniwob-random"):
         run = load_run(ROOT / "leaderboards" / "baselines" / f"{name}.json")
-        assert run.suites == ["miniwob"] and len({r["task_id"] for r in run.records}) == 19
-        assert all(r["status"] == "ok" for r in run.records)
+        assert run.suites == ["miniwob"] and len({r.task_id for r in run.records}) == 19
+        assert all(r.status == "ok" for r in run.records)
 
 
 def test_script_json_cannot_close_the_script_element() -> None:

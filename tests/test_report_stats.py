@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from webbench.core.metric import MetricSpec
+from webbench.core.record import EpisodeRecord
 from webbench.report.compare import task_success
 from webbench.report.stats import (
     mcnemar_exact,
@@ -148,11 +149,11 @@ def test_grouped_totals_follow_metric_group_by() -> None:
 
     spec = MetricSpec("acc", "x", group_by="split")
     records = [
-        {"split": "geo", "metrics": {"acc": 1.0}},
-        {"split": "geo", "metrics": {"acc": 0.0}},
-        {"split": "vis", "metrics": {"acc": 1.0}},
+        EpisodeRecord(suite="s", task_id="a", episode=0, split="geo", metrics={"acc": 1.0}),
+        EpisodeRecord(suite="s", task_id="b", episode=0, split="geo", metrics={"acc": 0.0}),
+        EpisodeRecord(suite="s", task_id="c", episode=0, split="vis", metrics={"acc": 1.0}),
     ]
-    totals = np.array([spec.totals([r["metrics"]]) for r in records])
+    totals = np.array([spec.totals([r.metrics]) for r in records])
     groups = np.array([0, 0, 1])
     assert spec.aggregate_records(records) == 0.75  # mean of the split values 0.5 and 1.0
     assert grouped_value(grouped_totals(totals, groups).sum(0)) == pytest.approx(0.75)

@@ -16,6 +16,7 @@ import pytest
 from conftest import read_jsonl, webbench
 from infra import awb_data, awb_eval, last_line  # noqa: F401 - awb_data is the module's fixture
 
+from webbench.core.record import EpisodeRecord
 from webbench.run.pool import CircuitBreaker, CircuitOpen, describe_exit
 from webbench.run.store import RunStore
 
@@ -91,7 +92,7 @@ def test_retry_env_error_reruns_the_lost_episode_and_keeps_its_history(tmp_path:
         2,
     )
     current = RunStore.open(run).episodes()
-    assert len(current) == 10 and all(r["status"] == "ok" for r in current)
+    assert len(current) == 10 and all(r.status == "ok" for r in current)
 
     # Every reader counts the episode once, with its last record.
     shown = webbench("show", str(run))
@@ -142,7 +143,7 @@ def test_retry_needs_resume(tmp_path: Path) -> None:
 def test_retry_timeout_only_by_name(tmp_path: Path) -> None:
     store = RunStore.create(tmp_path, "r", {})
     for task, status in (("a", "ok"), ("b", "env_error"), ("c", "timeout"), ("d", "agent_error")):
-        store.append({"suite": "s", "task_id": task, "episode": 0, "status": status, "success": False})
+        store.append(EpisodeRecord(suite="s", task_id=task, episode=0, status=status, success=False))
     assert store.done_keys() == {("s", t, 0) for t in "abcd"}
     assert store.done_keys(("env_error",)) == {("s", t, 0) for t in "acd"}
     assert store.done_keys(("env_error", "timeout")) == {("s", t, 0) for t in "ad"}
@@ -168,8 +169,8 @@ def test_the_same_infrastructure_error_on_the_first_episodes_stops_the_run(tmp_p
 
 
 def test_the_breaker_only_watches_the_first_records() -> None:
-    def rec(status: str, error: str | None = None) -> dict:
-        return {"status": status, "error": error}
+    def rec(status: str, error: str | None = None) -> EpisodeRecord:
+        return EpisodeRecord(suite="s", task_id="t", episode=0, status=status, error=error)
 
     breaker = CircuitBreaker(3)
     breaker.check(rec("env_error", "port 4011 refused"))

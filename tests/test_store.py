@@ -6,13 +6,14 @@ import json
 
 import pytest
 
+from webbench.core.record import EpisodeRecord
 from webbench.core.types import Task
 from webbench.run.plan import episode_seed, plan_episodes
 from webbench.run.store import RunStore, RunStoreError, read_episodes, redact_secrets
 
 
-def _record(task: str, episode: int, success: bool = True) -> dict:
-    return {"suite": "s", "task_id": task, "episode": episode, "success": success, "status": "ok"}
+def _record(task: str, episode: int, success: bool = True) -> EpisodeRecord:
+    return EpisodeRecord(suite="s", task_id=task, episode=episode, success=success, status="ok")
 
 
 def test_create_append_and_read(tmp_path) -> None:
@@ -49,15 +50,15 @@ def test_torn_last_line_is_ignored_then_cut(tmp_path) -> None:
     path = tmp_path / "r" / "episodes.jsonl"
     with open(path, "a") as handle:
         handle.write('{"suite": "s", "task_id": "b", "epis')
-    assert [r["task_id"] for r in store.episodes()] == ["a"]
+    assert [r.task_id for r in store.episodes()] == ["a"]
     store.cut_torn_tail()
     store.append(_record("b", 0))
-    assert [r["task_id"] for r in read_episodes(path)] == ["a", "b"]
+    assert [r.task_id for r in read_episodes(path)] == ["a", "b"]
 
 
 def test_corrupt_line_in_the_middle_is_an_error(tmp_path) -> None:
     path = tmp_path / "episodes.jsonl"
-    path.write_text(json.dumps(_record("a", 0)) + '\nnot json\n{"b": 2}\n')
+    path.write_text(json.dumps(_record("a", 0).to_json()) + '\nnot json\n{"b": 2}\n')
     with pytest.raises(RunStoreError, match="line 2 is not valid JSON"):
         read_episodes(path)
 

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from conftest import ROOT, read_jsonl, wait_until, webbench
 from infra import DATA, awb_data, awb_eval, last_line, mount, read_only_view  # noqa: F401 - awb_data
 from report_runs import make_run
 
+from webbench.core.record import EpisodeRecord
 from webbench.report.runs import load_run
 from webbench.run.episode import safe_name
 from webbench.run.store import RunStore, RunStoreError, StoreWriteError, latest_records
@@ -159,15 +161,15 @@ def test_a_full_disk_stops_the_run_with_one_line_naming_the_episode(tmp_path: Pa
     assert "No space left on device" in error[0]
     named = re.search(r"autowebbench task '(zh_ood-\d+)' episode (\d+)", error[0])
     assert named, error[0]
-    records = {(r["task_id"], r["episode"]): r for r in RunStore.open(copy).episodes()}
+    records = {(r.task_id, r.episode): r for r in RunStore.open(copy).episodes()}
     assert 0 < len(records) < 79
     # the episode named is not lost silently: it has no record (a resume runs it) or an env_error one
     key = (named.group(1), int(named.group(2)))
-    assert key not in records or records[key]["status"] == "env_error"
+    assert key not in records or records[key].status == "env_error"
     resumed = webbench("eval", "--resume", str(copy), "--retry", "env_error")
     assert resumed.returncode == 0, resumed.stderr
     final = RunStore.open(copy).episodes()
-    assert len(final) == 79 and all(r["status"] == "ok" for r in final)
+    assert len(final) == 79 and all(r.status == "ok" for r in final)
 
 
 def test_an_append_that_fails_names_the_episode(tmp_path: Path) -> None:
@@ -175,7 +177,7 @@ def test_an_append_that_fails_names_the_episode(tmp_path: Path) -> None:
     tiny.mkdir()
     with mount(tiny, "-t", "tmpfs", "-o", "size=8k", "tmpfs"):
         store = RunStore.create(tiny, "r", {})
-        record = {"suite": "s", "task_id": "t", "episode": 3, "status": "ok", "answer": "x" * 20000}
+        record = EpisodeRecord(suite="s", task_id="t", episode=3, status="ok", answer="x" * 20000)
         with pytest.raises(
             StoreWriteError, match=r"cannot append the record of s task 't' episode 3 .*No space"
         ):
@@ -231,7 +233,7 @@ def test_readers_count_a_duplicate_key_once_with_its_last_record(tmp_path: Path)
     run = make_run(tmp_path, "r", "scripted", {"t1": [False], "t2": [True]})
     store = RunStore.open(run)
     store.lock()
-    again = {**read_jsonl(run / "episodes.jsonl")[0], "success": True, "score": 1.0}
+    again = replace(RunStore.open(run).history()[0], success=True, score=1.0)
     store.append(again)  # t1 episode 0 again: its second line supersedes the first
     store.release()
     assert [(r["task_id"], r["attempt"]) for r in read_jsonl(run / "episodes.jsonl")] == [
@@ -239,7 +241,7 @@ def test_readers_count_a_duplicate_key_once_with_its_last_record(tmp_path: Path)
         ("t2", 1),
         ("t1", 2),
     ]
-    assert [(r["task_id"], r["success"]) for r in load_run(run).records] == [("t2", True), ("t1", True)]
+    assert [(r.task_id, r.success) for r in load_run(run).records] == [("t2", True), ("t1", True)]
     shown = webbench("show", str(run))
     assert shown.returncode == 0
     saved = webbench("gate", "--save-baseline", str(run), "-o", str(tmp_path / "b.json"))
@@ -251,17 +253,17 @@ def test_readers_count_a_duplicate_key_once_with_its_last_record(tmp_path: Path)
         json.dumps({"format": "webbench-baseline/1", "suites": {"miniwob": {"tasks": {"t1": [
             {"episode": 0, "success": False}, {"episode": 0, "success": True}]}}}})
     )  # fmt: skip
-    assert [r["success"] for r in load_run(tmp_path / "b.json").records] == [True]
+    assert [r.success for r in load_run(tmp_path / "b.json").records] == [True]
 
 
 def test_latest_records_keeps_the_last_line_of_each_key() -> None:
     rows = [
-        {"suite": "s", "task_id": "a", "episode": 0, "n": 1},
-        {"suite": "s", "task_id": "b", "episode": 0, "n": 2},
-        {"suite": "s", "task_id": "a", "episode": 1, "n": 3},
-        {"suite": "s", "task_id": "a", "episode": 0, "n": 4},
+        EpisodeRecord(suite="s", task_id="a", episode=0, steps=1),
+        EpisodeRecord(suite="s", task_id="b", episode=0, steps=2),
+        EpisodeRecord(suite="s", task_id="a", episode=1, steps=3),
+        EpisodeRecord(suite="s", task_id="a", episode=0, steps=4),
     ]
-    assert [r["n"] for r in latest_records(rows)] == [2, 3, 4]
+    assert [r.steps for r in latest_records(rows)] == [2, 3, 4]
 
 
 # -- trajectory names ---------------------------------------------------------------------------------
@@ -284,7 +286,7 @@ def test_an_old_run_folder_still_loads_and_reports(tmp_path: Path) -> None:
     (run / record["trajectory"]).rename(run / old_name)
     del record["attempt"]
     path.write_text(json.dumps({**record, "trajectory": old_name}) + "\n")
-    assert load_run(run).records[0]["trajectory"] == old_name
+    assert load_run(run).records[0].trajectory == old_name
     report = webbench("report", str(run), "-o", str(tmp_path / "report.html"))
     assert report.returncode == 0, report.stderr
     assert "old-marker" in (tmp_path / "report.html").read_text()

@@ -7,8 +7,14 @@ import pytest
 from rich.console import Console
 
 from webbench.core.metric import MetricSpec, cluster_bootstrap_interval, headline_of, wilson_interval
+from webbench.core.record import EpisodeRecord
 from webbench.report.console import print_summary
 from webbench.run.summary import summarize_run
+
+
+def _typed(rows: list[dict]) -> list[EpisodeRecord]:
+    """Return the records of ``episodes.jsonl``-shaped rows (episode 0 unless given)."""
+    return [EpisodeRecord.from_json({"episode": 0, **row}, "test record") for row in rows]
 
 
 def test_wilson_known_values() -> None:
@@ -60,7 +66,7 @@ def test_summary_counts_statuses_and_usage() -> None:
             "usage": {},
         },
     ]
-    summary = summarize_run(records, {"s": [MetricSpec("m", "", headline=True)]})["suites"]["s"]
+    summary = summarize_run(_typed(records), {"s": [MetricSpec("m", "", headline=True)]})["suites"]["s"]
     assert summary["n"] == 2 and summary["success_rate"] == 0.5 and summary["metrics"] == {"m": 0.5}
     assert summary["status_counts"] == {"ok": 1, "agent_error": 0, "env_error": 0, "timeout": 1}
     assert summary["mean_steps"] == 3.0 and summary["tasks"] == 2
@@ -71,7 +77,7 @@ def test_unknown_cost_stays_unknown() -> None:
     records = [
         {"suite": "s", "task_id": "a", "usage": {"input_tokens": 5, "output_tokens": 1, "cost_usd": None}}
     ]
-    assert summarize_run(records, {})["suites"]["s"]["usage"]["cost_usd"] is None
+    assert summarize_run(_typed(records), {})["suites"]["s"]["usage"]["cost_usd"] is None
 
 
 # -- the success-rate interval, clustered by task --------------------------------------------------
@@ -89,7 +95,7 @@ def test_repeated_episodes_of_few_tasks_give_a_wide_interval() -> None:
     # 3 tasks x 100 episodes, 2 solved every time. Resampling 3 tasks: P(no solved task) = 1/27
     # = 3.7 % and P(three solved) = 8/27 = 29.6 %, both above 2.5 %: the interval is [0, 1].
     records = _episodes({"a": [True] * 100, "b": [True] * 100, "c": [False] * 100})
-    summary = summarize_run(records, {})["suites"]["s"]
+    summary = summarize_run(_typed(records), {})["suites"]["s"]
     assert summary["success_rate"] == pytest.approx(2 / 3)
     assert summary["success_rate_ci95_method"] == "cluster-bootstrap"
     assert summary["success_rate_ci95"] == [0.0, 1.0]
@@ -99,10 +105,10 @@ def test_repeated_episodes_of_few_tasks_give_a_wide_interval() -> None:
 
 
 def test_one_episode_per_task_or_one_task_keeps_wilson() -> None:
-    once = summarize_run(_episodes({"a": [True], "b": [False], "c": [True]}), {})["suites"]["s"]
+    once = summarize_run(_typed(_episodes({"a": [True], "b": [False], "c": [True]})), {})["suites"]["s"]
     assert once["success_rate_ci95_method"] == "wilson"
     assert once["success_rate_ci95"] == list(wilson_interval(2, 3))
-    single = summarize_run(_episodes({"a": [True, False, True, True]}), {})["suites"]["s"]
+    single = summarize_run(_typed(_episodes({"a": [True, False, True, True]})), {})["suites"]["s"]
     assert single["success_rate_ci95_method"] == "wilson"
     assert single["success_rate_ci95"] == list(wilson_interval(3, 4))
 
@@ -131,7 +137,7 @@ def test_cluster_bootstrap_matches_scipy_and_is_deterministic() -> None:
 def test_summary_counts_episodes_not_ok() -> None:
     records = _episodes({"a": [True], "b": [False]})
     records[1]["status"] = "agent_error"
-    summary = summarize_run(records, {"s": [MetricSpec("m", "", headline=True)]})["suites"]["s"]
+    summary = summarize_run(_typed(records), {"s": [MetricSpec("m", "", headline=True)]})["suites"]["s"]
     assert summary["not_ok"] == 1
     assert summary["notes"] == [
         "1 of 2 episodes ended otherwise than ok; each counts toward every metric "
@@ -146,10 +152,10 @@ def test_console_table_names_the_interval_and_the_episodes_not_ok() -> None:
     records = _episodes({"a": [True] * 3, "b": [False] * 3})
     records[-1]["status"] = "timeout"
     console = Console(record=True, width=200)
-    print_summary(summarize_run(records, {}), console)
+    print_summary(summarize_run(_typed(records), {}), console)
     text = console.export_text()
     assert "95% CI 0.0%-100.0%, bootstrap over tasks" in text
     assert "ended not ok" in text and "1 of 6" in text
     console = Console(record=True, width=200)
-    print_summary(summarize_run(_episodes({"a": [True], "b": [False]}), {}), console)
+    print_summary(summarize_run(_typed(_episodes({"a": [True], "b": [False]})), {}), console)
     assert "Wilson" in console.export_text()

@@ -17,6 +17,7 @@ from llm_server import ChatServer, Reply, user_text
 
 from webbench.agents.infinity_plans import PLANS
 from webbench.core.env import EnvConfig
+from webbench.core.record import EpisodeRecord
 from webbench.core.suite import get_suite
 from webbench.run.summary import summarize_suite
 
@@ -61,14 +62,16 @@ def test_missing_data_is_one_usage_line(tmp_path):
 def test_success_breaks_down_by_app_difficulty_and_task_set():
     spec = get_suite("webarena_infinity").metrics[0]
     records = [
-        {"task_id": f"{app}/t{i}", "status": "ok", "success": ok, "metrics": {"success": float(ok)},
-         "details": {"app": app, "difficulty": level, "task_set": "real"}}
+        EpisodeRecord(suite="webarena_infinity", task_id=f"{app}/t{i}", episode=0, success=ok,
+                      metrics={"success": float(ok)}, details={"app": app, "difficulty": level, "task_set": "real"})
         for i, (app, level, ok) in enumerate(
             [("gmail", "easy", True), ("gmail", "hard", False), ("xero-invoicing", "hard", False),
              ("xero-invoicing", "easy", True)]
         )
     ]  # fmt: skip
-    records.append({"task_id": "gmail/t9", "status": "env_error", "success": False, "metrics": {}})
+    records.append(
+        EpisodeRecord(suite="webarena_infinity", task_id="gmail/t9", episode=0, status="env_error")
+    )
     summary = summarize_suite(records, [spec])
     assert summary["metrics"]["success"] == pytest.approx(2 / 5)  # the env_error counts as a failure
     assert summary["breakdowns"]["success"] == {

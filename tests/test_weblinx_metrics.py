@@ -338,14 +338,16 @@ def test_canonical_actions_map_onto_intents() -> None:
 
 def test_grouped_ratio_is_the_mean_of_group_values() -> None:
     from webbench.core.metric import MetricSpec
+    from webbench.core.record import EpisodeRecord
     from webbench.run.summary import summarize_suite
 
     spec = MetricSpec("m", "", "ratio", "m.sum", "m.n", group_by="split")
     records = [
-        {"task_id": "a", "split": "geo", "metrics": {"m.sum": 3.0, "m.n": 3}},
-        {"task_id": "b", "split": "vis", "metrics": {"m.sum": 1.0, "m.n": 4}},
-        {"task_id": "c", "split": "vis", "metrics": {"m.sum": 0.0, "m.n": 0}},
-        {"task_id": "d", "split": "cat", "metrics": {"m.sum": 0.0, "m.n": 0}},  # undefined: left out
+        EpisodeRecord(suite="s", task_id="a", episode=0, split="geo", metrics={"m.sum": 3.0, "m.n": 3}),
+        EpisodeRecord(suite="s", task_id="b", episode=0, split="vis", metrics={"m.sum": 1.0, "m.n": 4}),
+        EpisodeRecord(suite="s", task_id="c", episode=0, split="vis", metrics={"m.sum": 0.0, "m.n": 0}),
+        # undefined: left out
+        EpisodeRecord(suite="s", task_id="d", episode=0, split="cat", metrics={"m.sum": 0.0, "m.n": 0}),
     ]
     assert spec.by_group(records) == {"cat": None, "geo": 1.0, "vis": 0.25}
     assert spec.aggregate_records(records) == 0.625  # micro over all turns would be 4/7

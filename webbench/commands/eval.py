@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from webbench.core.agent import parse_agent_args
 from webbench.core.errors import UsageError
+from webbench.core.record import EpisodeRecord
 from webbench.core.suite import Suite, get_suite
 from webbench.report.console import print_summary
 from webbench.run.evaluate import EvalConfig, check_timeout, prepare, prepare_resume, run, run_notes
@@ -208,7 +209,7 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
     done = prepared.total - len(prepared.jobs)
     print(f"run folder: {store.path}  ({done} of {prepared.total} episodes already done)", file=sys.stderr)
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    successes = [sum(1 for r in store.episodes() if r.get("success")), done]
+    successes = [sum(1 for r in store.episodes() if r.success), done]
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -224,8 +225,8 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
             rate=f"{successes[0] / done:.0%}" if done else "-",
         )
 
-        def on_record(record: dict[str, Any]) -> None:
-            successes[0] += bool(record.get("success"))
+        def on_record(record: EpisodeRecord) -> None:
+            successes[0] += record.success
             successes[1] += 1
             progress.update(bar, advance=1, rate=f"{successes[0] / successes[1]:.0%}")
 

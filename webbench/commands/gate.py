@@ -97,7 +97,7 @@ def _save_baseline(args: argparse.Namespace) -> int:
     args.output.write_text(
         json.dumps(baseline_dict(run), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    tasks = len({(r["suite"], r["task_id"]) for r in run.records})
+    tasks = len({(r.suite, r.task_id) for r in run.records})
     print(f"baseline written: {args.output} ({len(run.records)} episodes over {tasks} tasks of {run.agent})")
     return 0
 

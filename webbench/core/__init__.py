@@ -4,6 +4,7 @@ from webbench.core.action import Action, ActionParseError, format_action, make_a
 from webbench.core.agent import Agent, AgentSpecError
 from webbench.core.env import EnvConfig, WebEnv
 from webbench.core.metric import MetricSpec
+from webbench.core.record import EpisodeRecord
 from webbench.core.suite import Suite, SuiteError, SuiteOption
 from webbench.core.types import Element, Observation, Task, Turn
 
@@ -14,6 +15,7 @@ __all__ = [
     "AgentSpecError",
     "Element",
     "EnvConfig",
+    "EpisodeRecord",
     "MetricSpec",
     "Observation",
     "Suite",

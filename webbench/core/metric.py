@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from webbench.core.record import EpisodeRecord
+
 Aggregation = Literal["mean", "ratio"]
 
 
@@ -78,28 +80,27 @@ class MetricSpec:
         num, den = self.totals(episodes)
         return num / den if den else None
 
-    def episode_metrics(self, record: Mapping[str, Any]) -> Mapping[str, float]:
+    def episode_metrics(self, record: EpisodeRecord) -> Mapping[str, float]:
         """Return the metric dict of an episode record as this spec counts it.
 
         A record that did not end ``ok`` and has no value of a ``mean`` metric counts at
         ``failure`` (records written before failures were scored, or whose task could not
         be scored); a ``ratio`` metric cannot be rebuilt without the task's denominator.
         """
-        metrics = record.get("metrics") or {}
-        failed = record.get("status", "ok") != "ok"
-        if failed and self.aggregation == "mean" and metrics.get(self.name) is None:
+        metrics = record.metrics
+        if not record.ok and self.aggregation == "mean" and metrics.get(self.name) is None:
             return {**metrics, self.name: self.failure}
         return metrics
 
-    def by_group(self, records: Iterable[Mapping[str, Any]]) -> dict[str, float | None]:
+    def by_group(self, records: Iterable[EpisodeRecord]) -> dict[str, float | None]:
         """Return the value of each group of episode records (one group "" without ``group_by``)."""
         groups: dict[str, list[Mapping[str, float]]] = {}
         for record in records:
-            key = str(record.get(self.group_by, "")) if self.group_by else ""
+            key = str(getattr(record, self.group_by, "")) if self.group_by else ""
             groups.setdefault(key, []).append(self.episode_metrics(record))
         return {key: self.aggregate(rows) for key, rows in sorted(groups.items())}
 
-    def breakdowns(self, records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float | None]]:
+    def breakdowns(self, records: Iterable[EpisodeRecord]) -> dict[str, dict[str, float | None]]:
         """Return ``{field: {value: metric over the episodes with that value}}`` for each
         ``breakdown`` field (episodes without the field, or with an empty one, are left out of it)."""
         records = list(records)
@@ -113,17 +114,18 @@ class MetricSpec:
             out[path] = {key: self.aggregate(rows) for key, rows in sorted(groups.items())}
         return out
 
-    def aggregate_records(self, records: Iterable[Mapping[str, Any]]) -> float | None:
+    def aggregate_records(self, records: Iterable[EpisodeRecord]) -> float | None:
         """Return the run-level value over episode records: the mean of the group values
         (groups whose value is undefined are left out), or None if none is defined."""
         values = [v for v in self.by_group(records).values() if v is not None]
         return sum(values) / len(values) if values else None
 
 
-def record_field(record: Mapping[str, Any], path: str) -> Any:
+def record_field(record: EpisodeRecord, path: str) -> Any:
     """Return the value at the dotted ``path`` of an episode record (``"details.app"``), or None."""
-    value: Any = record
-    for part in path.split("."):
+    head, *rest = path.split(".")
+    value: Any = getattr(record, head, None)
+    for part in rest:
         if not isinstance(value, Mapping):
             return None
         value = value.get(part)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from webbench.core.record import EpisodeRecord
 from webbench.run.store import RunStore, RunStoreError
 
 
@@ -70,20 +71,19 @@ class ExportEpisode:
         return self.suite, self.task_id
 
 
-def record_fields(record: Any) -> dict[str, Any]:
+def record_fields(record: EpisodeRecord) -> dict[str, Any]:
     """Return the fields export reads from one episode record (the only reader of record fields)."""
-    answer = record.get("answer")
     return {
-        "suite": record["suite"],
-        "task_id": record["task_id"],
-        "episode": int(record["episode"]),
-        "seed": record.get("seed"),
-        "status": record.get("status", "ok"),
-        "success": record.get("success") is True,
-        "score": float(record.get("score", 0.0)),
-        "end_reason": record.get("end_reason"),
-        "answer": None if answer is None else str(answer),
-        "trajectory": record.get("trajectory"),
+        "suite": record.suite,
+        "task_id": record.task_id,
+        "episode": record.episode,
+        "seed": record.seed,
+        "status": record.status,
+        "success": record.success,
+        "score": record.score,
+        "end_reason": record.end_reason,
+        "answer": None if record.answer is None else str(record.answer),
+        "trajectory": record.trajectory,
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from webbench.core.record import EpisodeRecord
 from webbench.report.runs import RunData, suite_specs
 from webbench.report.stats import pass_at_k, pass_hat_k
 from webbench.run.summary import summarize_suite
@@ -24,7 +25,7 @@ LENGTH_LABELS = ("0", "1", "2", "3", "4-5", "6-10", "11-20", "21+")
 SITE_KEYS = ("site", "sites", "website", "domain", "web_name")
 
 
-def site_of(record: dict[str, Any]) -> str:
+def site_of(record: EpisodeRecord) -> str:
     """Return the site/domain an episode belongs to, for grouping.
 
     The first of ``details.site``, ``.sites`` (a list is joined with '+'),
@@ -32,12 +33,11 @@ def site_of(record: dict[str, Any]) -> str:
     ``--`` (WebVoyager ids are ``Site--n``); else the task family: the id up to
     its first '-' (MiniWoB ``click-button`` -> ``click``).
     """
-    details = record.get("details") or {}
     for key in SITE_KEYS:
-        value = details.get(key) if isinstance(details, dict) else None
+        value = record.details.get(key)
         if value:
             return "+".join(map(str, value)) if isinstance(value, list) else str(value)
-    task_id = str(record["task_id"])
+    task_id = record.task_id
     if "--" in task_id:
         return task_id.split("--", 1)[0]
     return task_id.split("-", 1)[0]
@@ -48,25 +48,25 @@ def episode_frame(runs: list[RunData]) -> pd.DataFrame:
 
     Columns: idx, label, run_id, suite, task_id, episode, status, success, score,
     steps, duration_s, input_tokens, output_tokens, site, length (bucket), and
-    ``record`` (the original record dict) and ``run`` (its RunData index).
+    ``record`` (the :class:`EpisodeRecord`) and ``run`` (its RunData index).
     """
     rows = []
     for run_index, run in enumerate(runs):
         for record in run.records:
-            usage = record.get("usage") or {}
+            usage = record.usage
             rows.append(
                 {
                     "label": run.label,
                     "run": run_index,
                     "run_id": run.run_id,
-                    "suite": str(record["suite"]),
-                    "task_id": str(record["task_id"]),
-                    "episode": int(record["episode"]),
-                    "status": str(record.get("status", "ok")),
-                    "success": bool(record.get("success")),
-                    "score": float(record.get("score") or 0.0),
-                    "steps": int(record.get("steps") or 0),
-                    "duration_s": float(record.get("duration_s") or 0.0),
+                    "suite": record.suite,
+                    "task_id": record.task_id,
+                    "episode": record.episode,
+                    "status": record.status,
+                    "success": record.success,
+                    "score": float(record.score),
+                    "steps": record.steps,
+                    "duration_s": float(record.duration_s),
                     "input_tokens": int(usage.get("input_tokens") or 0),
                     "output_tokens": int(usage.get("output_tokens") or 0),
                     "site": site_of(record),

@@ -27,6 +27,7 @@ import numpy as np
 
 from webbench.core.errors import UsageError
 from webbench.core.metric import MetricSpec, headline_of
+from webbench.core.record import EpisodeRecord
 from webbench.report.runs import RunData, suite_specs
 from webbench.report.stats import (
     PValues,
@@ -66,21 +67,21 @@ def task_success(successes: Any, n: Any, rule: OutcomeRule = "majority") -> Any:
     raise ValueError(f"unknown outcome rule {rule!r}; use one of {', '.join(OUTCOME_RULES)}")
 
 
-def group_by_task(records: list[dict[str, Any]], suite: str) -> dict[str, list[dict[str, Any]]]:
+def group_by_task(records: list[EpisodeRecord], suite: str) -> dict[str, list[EpisodeRecord]]:
     """Return the records of ``suite`` grouped by task id."""
-    tasks: dict[str, list[dict[str, Any]]] = {}
+    tasks: dict[str, list[EpisodeRecord]] = {}
     for record in records:
-        if record["suite"] == suite:
-            tasks.setdefault(str(record["task_id"]), []).append(record)
+        if record.suite == suite:
+            tasks.setdefault(record.task_id, []).append(record)
     return tasks
 
 
-def success_totals(episodes: list[dict[str, Any]]) -> tuple[float, float]:
+def success_totals(episodes: list[EpisodeRecord]) -> tuple[float, float]:
     """Return (successes, episodes) of a task's records."""
-    return float(sum(1 for r in episodes if r.get("success"))), float(len(episodes))
+    return float(sum(1 for r in episodes if r.success)), float(len(episodes))
 
 
-def metric_totals(spec: MetricSpec | None, episodes: list[dict[str, Any]]) -> tuple[float, float]:
+def metric_totals(spec: MetricSpec | None, episodes: list[EpisodeRecord]) -> tuple[float, float]:
     """Return a task's (numerator, denominator) of ``spec`` (success rate when ``spec`` is None)."""
     if spec is None:
         return success_totals(episodes)
@@ -144,20 +145,20 @@ def _value(totals: np.ndarray, groups: np.ndarray | None) -> float | None:
     return None if np.isnan(value) else value
 
 
-def task_groups(spec: MetricSpec | None, tasks: list[list[dict[str, Any]]]) -> np.ndarray | None:
+def task_groups(spec: MetricSpec | None, tasks: list[list[EpisodeRecord]]) -> np.ndarray | None:
     """Return each task's group index for a ``group_by`` metric (from its first episode), else None."""
     if spec is None or not spec.group_by:
         return None
-    keys = [str(episodes[0].get(spec.group_by, "")) for episodes in tasks]
+    keys = [str(getattr(episodes[0], spec.group_by, "")) for episodes in tasks]
     index = {key: i for i, key in enumerate(sorted(set(keys)))}
     return np.array([index[key] for key in keys], dtype=int)
 
 
-Pairs = list[list[tuple[dict[str, Any], dict[str, Any]]]]
+Pairs = list[list[tuple[EpisodeRecord, EpisodeRecord]]]
 
 
 def episode_pairs(
-    shared: list[str], base_tasks: list[list[dict[str, Any]]], cand_tasks: list[list[dict[str, Any]]]
+    shared: list[str], base_tasks: list[list[EpisodeRecord]], cand_tasks: list[list[EpisodeRecord]]
 ) -> tuple[Pairs | None, str]:
     """Return each shared task's episodes paired by (episode, seed), or (None, why they do not pair).
 
@@ -166,12 +167,12 @@ def episode_pairs(
     """
     pairs: Pairs = []
     for task, b_eps, c_eps in zip(shared, base_tasks, cand_tasks, strict=True):
-        b_by = {int(r["episode"]): r for r in b_eps}
-        c_by = {int(r["episode"]): r for r in c_eps}
+        b_by = {r.episode: r for r in b_eps}
+        c_by = {r.episode: r for r in c_eps}
         if len(b_by) != len(b_eps) or len(c_by) != len(c_eps) or set(b_by) != set(c_by):
             return None, f"task {task} has episodes {sorted(b_by)} in one run, {sorted(c_by)} in the other"
         for key in sorted(b_by):
-            seed_b, seed_c = b_by[key].get("seed"), c_by[key].get("seed")
+            seed_b, seed_c = b_by[key].seed, c_by[key].seed
             if seed_b is None or seed_b != seed_c:
                 return None, f"task {task} episode {key} has seeds {seed_b} and {seed_c}"
         pairs.append([(b_by[key], c_by[key]) for key in sorted(b_by)])
@@ -192,14 +193,14 @@ def choose_design(requested: str, pairs: Pairs | None, why: str) -> tuple[str, s
     return ("episode" if pairs is not None else "stratified"), why
 
 
-def _episode_totals(spec: MetricSpec | None, episodes: list[dict[str, Any]]) -> np.ndarray:
+def _episode_totals(spec: MetricSpec | None, episodes: list[EpisodeRecord]) -> np.ndarray:
     return np.array([metric_totals(spec, [r]) for r in episodes], dtype=float).reshape(-1, 2)
 
 
 def _success_test(
     design: str,
-    base_tasks: list[list[dict[str, Any]]],
-    cand_tasks: list[list[dict[str, Any]]],
+    base_tasks: list[list[EpisodeRecord]],
+    cand_tasks: list[list[EpisodeRecord]],
     pairs: Pairs | None,
     flips: tuple[int, int],
 ) -> tuple[PValues, tuple[int, int]]:
@@ -210,7 +211,7 @@ def _success_test(
         return stratified_exact(base, cand), (0, 0)
     if design == "episode":
         assert pairs is not None
-        outcomes = [(bool(b.get("success")), bool(c.get("success"))) for task in pairs for b, c in task]
+        outcomes = [(b.success, c.success) for task in pairs for b, c in task]
         flips = (sum(b and not c for b, c in outcomes), sum(c and not b for b, c in outcomes))
     two_sided, worse = mcnemar_exact(*flips)
     return PValues(worse, mcnemar_exact(flips[1], flips[0])[1], two_sided, exact=True), flips
@@ -219,8 +220,8 @@ def _success_test(
 def _metric_test(
     design: str,
     spec: MetricSpec,
-    base_tasks: list[list[dict[str, Any]]],
-    cand_tasks: list[list[dict[str, Any]]],
+    base_tasks: list[list[EpisodeRecord]],
+    cand_tasks: list[list[EpisodeRecord]],
     pairs: Pairs | None,
     groups: np.ndarray | None,
     seed: int,
@@ -245,8 +246,8 @@ def _metric_test(
 def _compare_metric(
     suite: str,
     spec: MetricSpec | None,
-    base_tasks: list[list[dict[str, Any]]],
-    cand_tasks: list[list[dict[str, Any]]],
+    base_tasks: list[list[EpisodeRecord]],
+    cand_tasks: list[list[EpisodeRecord]],
     design: str,
     pairs: Pairs | None,
     flips: tuple[int, int],
@@ -374,8 +375,8 @@ def compare_runs(
             sorted(set(cand_by_task) - set(base_by_task)),
             broken=broken,
             fixed=fixed,
-            base_errors=sum(1 for e in base_eps for r in e if r.get("status", "ok") != "ok"),
-            cand_errors=sum(1 for e in cand_eps for r in e if r.get("status", "ok") != "ok"),
+            base_errors=sum(1 for e in base_eps for r in e if not r.ok),
+            cand_errors=sum(1 for e in cand_eps for r in e if not r.ok),
             design=design,
             design_reason=reason,
             base_counts=[tuple(map(int, success_totals(e))) for e in base_eps],

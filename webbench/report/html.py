@@ -23,6 +23,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from webbench.core.record import EpisodeRecord
 from webbench.core.redact import redact
 from webbench.core.suite import SuiteError, get_suite
 from webbench.report import svg
@@ -96,11 +97,11 @@ def _screenshot(run: RunData, shot: str, out_dir: Path, policy: ScreenshotPolicy
     return _href(path, out_dir)
 
 
-def _trajectory(run: RunData, record: dict[str, Any]) -> tuple[dict[str, Any] | None, Path | None]:
-    rel, folder = record.get("trajectory"), run.folder
+def _trajectory(run: RunData, record: EpisodeRecord) -> tuple[dict[str, Any] | None, Path | None]:
+    rel, folder = record.trajectory, run.folder
     if not rel or folder is None:
         return None, None
-    path = _join_inside(folder, str(rel))
+    path = _join_inside(folder, rel)
     if path is None or not path.is_file():
         return None, None
     try:
@@ -158,22 +159,20 @@ def episode_data(
             "suite": row.suite,
             "task": row.task_id,
             "episode": row.episode,
-            "seed": record.get("seed"),
+            "seed": record.seed,
             "goal": _cut(task.get("goal")),
             "status": row.status,
             "success": row.success,
             "score": row.score,
             "steps_n": row.steps,
             "duration_s": row.duration_s,
-            "end_reason": record.get("end_reason"),
-            "answer": _cut(record.get("answer")),
-            "error": _cut(record.get("error")),
+            "end_reason": record.end_reason,
+            "answer": _cut(record.answer),
+            "error": _cut(record.error),
             "traceback": _cut((trajectory or {}).get("traceback"), 3 * MAX_TEXT),
-            "metrics": record.get("metrics") or {},
-            "details": {str(k): _cut(v) for k, v in (record.get("details") or {}).items()},
-            "usage": {
-                k: round(v, 6) if isinstance(v, float) else v for k, v in (record.get("usage") or {}).items()
-            },
+            "metrics": record.metrics,
+            "details": {str(k): _cut(v) for k, v in record.details.items()},
+            "usage": {k: round(v, 6) if isinstance(v, float) else v for k, v in record.usage.items()},
             "steps": steps,
             "trajectory": _href(traj_path, out_dir) if traj_path else None,
         }

@@ -2,9 +2,9 @@
 
 A baseline file (``webbench gate --save-baseline RUN -o FILE``) is a slim run: for
 every suite, every task's episode records without their trajectories, plus the
-run's identity. Loading either gives a :class:`RunData` whose ``records`` have the
-shape of ``episodes.jsonl`` lines, so every report, comparison and gate reads both
-the same way.
+run's identity. Loading either gives a :class:`RunData` whose ``records`` are
+:class:`~webbench.core.record.EpisodeRecord`, so every report, comparison and gate reads
+both the same way.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from webbench.core.metric import MetricSpec
+from webbench.core.record import EpisodeRecord
 from webbench.core.redact import redact
 from webbench.core.suite import SuiteError, get_suite
-from webbench.run.store import RunStore, RunStoreError, check_record, latest_records
+from webbench.run.store import RunStore, RunStoreError, latest_records, read_record
 
 BASELINE_FORMAT = "webbench-baseline/1"
 
@@ -46,7 +47,7 @@ class RunData:
     path: Path
     run_id: str
     agent: str
-    records: list[dict[str, Any]]
+    records: list[EpisodeRecord]
     manifest: dict[str, Any] = field(default_factory=dict)
     is_baseline: bool = False
     label: str = ""
@@ -54,7 +55,7 @@ class RunData:
     @property
     def suites(self) -> list[str]:
         """Return the suites this run has episodes of, sorted."""
-        return sorted({r["suite"] for r in self.records})
+        return sorted({r.suite for r in self.records})
 
     @property
     def folder(self) -> Path | None:
@@ -102,7 +103,7 @@ def _load_baseline(path: Path) -> RunData:
                 where = f"{path}: record {len(records) + 1}"
                 if not isinstance(episode, dict):
                     raise RunStoreError(f"{where} is not a JSON object")
-                records.append(check_record({"suite": suite, "task_id": task_id, **episode}, where))
+                records.append(read_record({"suite": suite, "task_id": task_id, **episode}, where))
     return RunData(
         path,
         str(data.get("run_id", path.stem)),
@@ -141,11 +142,10 @@ def suite_specs(suite: str) -> tuple[MetricSpec, ...]:
 def baseline_dict(run: RunData) -> dict[str, Any]:
     """Return the content of a baseline file made from ``run`` (per-task episodes, no trajectories)."""
     suites: dict[str, Any] = {}
-    for record in sorted(run.records, key=lambda r: (r["suite"], str(r["task_id"]), int(r["episode"]))):
-        tasks = suites.setdefault(record["suite"], {"tasks": {}})["tasks"]
-        tasks.setdefault(str(record["task_id"]), []).append(
-            {name: record[name] for name in BASELINE_FIELDS if name in record}
-        )
+    for record in sorted(run.records, key=lambda r: r.key):
+        tasks = suites.setdefault(record.suite, {"tasks": {}})["tasks"]
+        line = record.to_json()
+        tasks.setdefault(record.task_id, []).append({name: line[name] for name in BASELINE_FIELDS})
     manifest = run.manifest
     return {
         "format": BASELINE_FORMAT,

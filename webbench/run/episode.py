@@ -34,6 +34,7 @@ from webbench.core.agent import (
 )
 from webbench.core.env import EnvConfig, StepResult, WebEnv
 from webbench.core.jsonsafe import json_safe
+from webbench.core.record import EpisodeRecord, Status
 from webbench.core.suite import get_suite
 from webbench.core.types import Observation, Task
 from webbench.core.usage import add_usage, read_usage
@@ -111,14 +112,15 @@ class EpisodeRunner:
         path.write_bytes(obs.screenshot)
         return f"{name}/{path.name}"
 
-    def run(self, job: Episode) -> dict[str, Any]:
+    def run(self, job: Episode) -> EpisodeRecord:
         """Run ``job`` to its end; return its ``episodes.jsonl`` record (the trajectory is saved)."""
         task = job.task
         name = f"{safe_name(task.id)}__{job.episode}"
         started = time.monotonic()
         steps: list[dict[str, Any]] = []
         usage: dict[str, Any] = {}
-        status, error, trace, info = "ok", None, None, {}
+        status: Status = "ok"
+        error, trace, info = None, None, {}
         n_steps = 0
         answer = None
         try:
@@ -216,7 +218,7 @@ class EpisodeRunner:
         job: Episode,
         name: str,
         started: float,
-        status: str,
+        status: Status,
         error: str | None,
         trace: str | None,
         info: dict[str, Any],
@@ -224,7 +226,7 @@ class EpisodeRunner:
         steps: list[dict[str, Any]],
         usage: dict[str, Any],
         answer: str | None,
-    ) -> dict[str, Any]:
+    ) -> EpisodeRecord:
         info, problem = checked_info(info)
         if problem is not None and status == "ok":
             status, error = "env_error", problem
@@ -242,25 +244,33 @@ class EpisodeRunner:
             json.dumps(json_safe(trajectory), ensure_ascii=False, indent=1, allow_nan=False), encoding="utf-8"
         )
         add_usage(usage, info.get("usage"))  # what the env spent (LLM judges), when it reports it
-        record = make_record(
-            job, status, error, time.monotonic() - started, info, n_steps, usage, config=self.env.config
+        return make_record(
+            job,
+            status,
+            error,
+            time.monotonic() - started,
+            info,
+            n_steps,
+            usage,
+            config=self.env.config,
+            answer=answer,
+            trajectory=f"trajectories/{name}.json",
         )
-        record["answer"] = json_safe(answer)
-        record["trajectory"] = f"trajectories/{name}.json"
-        return record
 
 
 def make_record(
     job: Episode,
-    status: str,
+    status: Status,
     error: str | None,
     duration: float,
     info: dict[str, Any] | None = None,
     n_steps: int = 0,
     usage: dict[str, Any] | None = None,
     config: EnvConfig | None = None,
-) -> dict[str, Any]:
-    """Return the ``episodes.jsonl`` record of a finished (or lost) episode.
+    answer: Any = None,
+    trajectory: str | None = None,
+) -> EpisodeRecord:
+    """Return the record of a finished (or lost) episode, every value made JSON-safe.
 
     An episode that did not end ``ok`` and whose env gave no scores (the env failed, the
     worker was lost) gets its suite's failure scores for ``config``
@@ -283,12 +293,12 @@ def make_record(
         "duration_s": round(duration, 4),
         "usage": usage or {},
         "error": error,
-        "answer": None,
+        "answer": answer,
         "end_reason": info.get("end_reason"),
         "details": info.get("details", {}),
-        "trajectory": None,
+        "trajectory": trajectory,
     }
-    return json_safe(record)
+    return EpisodeRecord(**json_safe(record))
 
 
 def _finite(value: Any) -> bool:

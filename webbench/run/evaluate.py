@@ -18,15 +18,17 @@ from typing import Any
 from webbench.core.agent import build_agent, close_agent, load_agent_class
 from webbench.core.env import EnvConfig
 from webbench.core.errors import UsageError
+from webbench.core.record import EpisodeRecord
 from webbench.core.redact import REDACTED, is_redacted, redact
 from webbench.core.suite import Suite, SuiteError, get_suite, select_tasks
 from webbench.core.types import Task
 from webbench.data.digest import data_sha256
 from webbench.run.episode import Episode, Limits
 from webbench.run.plan import plan_episodes
-from webbench.run.pool import WorkerPool, WorkerSpec
+from webbench.run.pool import WorkerPool
 from webbench.run.store import RunStore, RunStoreError, StoreWriteError
 from webbench.run.summary import summarize_run
+from webbench.run.worker import WorkerSpec
 
 
 @dataclass
@@ -414,7 +416,7 @@ def write_summary(store: RunStore) -> dict[str, Any]:
     return summary
 
 
-def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+def run(prepared: PreparedRun, on_record: Callable[[EpisodeRecord], None] | None = None) -> dict[str, Any]:
     """Run the prepared episodes, appending each record as it finishes; return the summary.
 
     The suite's ``services`` are entered once around the whole run (their yield reaches every
@@ -425,7 +427,7 @@ def run(prepared: PreparedRun, on_record: Callable[[dict[str, Any]], None] | Non
     write it then does not hide the first error). The writer lock is released at the end.
     """
 
-    def record(rec: dict[str, Any]) -> None:
+    def record(rec: EpisodeRecord) -> None:
         prepared.store.append(rec)
         if on_record is not None:
             on_record(rec)

@@ -1,4 +1,4 @@
-"""Worker processes: each runs whole episodes with its own env (and browser) and agent.
+"""The local backend: worker processes, each driving one :class:`~webbench.run.worker.EpisodeWorker`.
 
 The parent hands each worker one episode at a time over a pipe, so it always knows
 what every worker holds. A worker that dies, or overruns its episode by more than
@@ -15,7 +15,6 @@ that cannot be written (disk full, read-only disk).
 from __future__ import annotations
 
 import contextlib
-import errno
 import multiprocessing
 import os
 import re
@@ -25,16 +24,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from typing import Any
 
-from webbench.core.agent import close_agent, make_agent
-from webbench.core.env import EnvConfig
-from webbench.core.jsonsafe import describe_error
-from webbench.core.suite import get_suite
-from webbench.run.episode import Episode, EpisodeRunner, Limits, make_record
+from webbench.core.record import EpisodeRecord, Status
+from webbench.run.episode import Episode, make_record
 from webbench.run.reaper import Reaper, kill_group
 from webbench.run.store import StoreWriteError
+from webbench.run.worker import EpisodeWorker, TrajectoryUnwritable, WorkerBuildError, WorkerSpec
 
 #: How long past its episode time-out a silent worker is given before it is killed.
 GRACE_S = 60.0
@@ -47,20 +43,6 @@ AGENT_CLOSE_S = STOP_WAIT_S / 2
 MAX_STARTUP_DEATHS = 3
 #: A run whose first this many records are ``env_error`` with the same error stops.
 BREAKER_N = 3
-#: What an OSError from writing an episode's files means the disk cannot take more (full, read-only).
-_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    """What every worker needs to build its env and agent (picklable)."""
-
-    suite: str
-    env_config: EnvConfig
-    agent_spec: str
-    agent_kwargs: dict[str, Any]
-    limits: Limits
-    traj_dir: Path
 
 
 def _terminate(_signum: int, _frame: Any) -> None:
@@ -68,18 +50,17 @@ def _terminate(_signum: int, _frame: Any) -> None:
 
 
 def worker_main(spec: WorkerSpec, conn: Connection) -> None:
-    """Serve episodes received on ``conn`` until told to stop (a ``None`` job)."""
+    """Serve episodes received on ``conn`` with an :class:`EpisodeWorker` until told to stop
+    (a ``None`` job): ``fatal`` when it cannot be built, ``ready``, then ``done`` for each
+    record (``retire`` and exit when the worker retired, ``unwritable`` when the disk is full)."""
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        suite = get_suite(spec.suite)
-        agent = make_agent(spec.agent_spec, spec.agent_kwargs, spec.limits.step_timeout)
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the run
-        # the agent's own error when building it failed, else what went wrong (one line)
-        conn.send(("fatal", " ".join(describe_error(exc.__cause__ or exc).split())))
+        worker = EpisodeWorker(spec)
+    except WorkerBuildError as exc:  # reported to the parent, which stops the run
+        conn.send(("fatal", str(exc)))
         return
-    env = None
     try:
         conn.send(("ready", None))
         while True:
@@ -89,44 +70,16 @@ def worker_main(spec: WorkerSpec, conn: Connection) -> None:
                 break
             if job is None:
                 break
-            started = time.monotonic()
             try:
-                if env is None:
-                    env = suite.make_env(spec.env_config)
-            except Exception as exc:  # noqa: BLE001 - reported as the episode's env_error
-                conn.send(
-                    (
-                        "done",
-                        make_record(
-                            job,
-                            "env_error",
-                            f"env start failed: {type(exc).__name__}: {exc}",
-                            time.monotonic() - started,
-                            config=spec.env_config,
-                        ),
-                    )
-                )
+                record = worker.run(job)
+            except TrajectoryUnwritable as exc:
+                conn.send(("unwritable", exc.record))
                 continue
-            runner = EpisodeRunner(env, agent, spec.limits, spec.traj_dir)
-            try:
-                record = runner.run(job)
-            except OSError as exc:
-                if exc.errno not in _DISK_ERRORS:
-                    raise
-                error = f"cannot write the trajectory under {spec.traj_dir} ({exc.strerror or exc})"
-                conn.send(("unwritable", make_record(job, "env_error", error, time.monotonic() - started)))
-                continue
-            if runner.env_broken:
-                _close_quietly(env)
-                env = None
-            conn.send(("done" if not runner.tainted else "retire", record))
-            if runner.tainted:
-                os._exit(0)
+            conn.send(("retire" if worker.retired else "done", record))
+            if worker.retired:
+                os._exit(0)  # no close: it could wait on the stuck agent; the parent kills the group
     finally:
-        if env is not None:
-            _close_quietly(env)
-        with contextlib.suppress(Exception):  # closing is best effort at exit, and bounded
-            close_agent(agent, AGENT_CLOSE_S)
+        worker.close(AGENT_CLOSE_S)
 
 
 def describe_exit(code: int | None) -> str:
@@ -141,11 +94,6 @@ def describe_exit(code: int | None) -> str:
         name = f"signal {-code}"
     likely = " (likely the out-of-memory killer)" if -code == signal.SIGKILL else ""
     return f"killed by {name}{likely}"
-
-
-def _close_quietly(env: Any) -> None:
-    with contextlib.suppress(Exception):  # a dead browser cannot be closed politely
-        env.close()
 
 
 @dataclass
@@ -180,28 +128,26 @@ class CircuitBreaker:
         self._first: list[str] = []
         self._settled = False
 
-    def check(self, record: dict[str, Any]) -> None:
+    def check(self, record: EpisodeRecord) -> None:
         """Take the next record; raise CircuitOpen when the first ``n`` are the same env_error."""
         if self._settled:
             return
-        if record.get("status") != "env_error":
+        if record.status != "env_error":
             self._settled = True
             return
         # numbers blanked: ports, pids and temporary names differ between two equal failures
-        self._first.append(re.sub(r"\d+", "#", _first_line(record.get("error"))))
+        self._first.append(re.sub(r"\d+", "#", _first_line(record.error)))
         if len(self._first) < self.n:
             return
         self._settled = True
         if len(set(self._first)) == 1:
-            raise CircuitOpen(
-                f"the first {self.n} episodes failed alike ({_first_line(record.get('error'))})"
-            )
+            raise CircuitOpen(f"the first {self.n} episodes failed alike ({_first_line(record.error)})")
 
 
 class WorkerPool:
     """Runs a list of episodes on ``n`` worker processes; ``on_record`` gets each result."""
 
-    def __init__(self, spec: WorkerSpec, n: int, on_record: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, spec: WorkerSpec, n: int, on_record: Callable[[EpisodeRecord], None]) -> None:
         self.spec = spec
         self.n = max(1, n)
         self.on_record = on_record
@@ -237,11 +183,11 @@ class WorkerPool:
         worker.since = time.monotonic()
         worker.conn.send(worker.job)
 
-    def _record(self, record: dict[str, Any]) -> None:
+    def _record(self, record: EpisodeRecord) -> None:
         self.on_record(record)
         self._breaker.check(record)
 
-    def _lose(self, worker: _Worker, status: str, error: str | None = None) -> None:
+    def _lose(self, worker: _Worker, status: Status, error: str | None = None) -> None:
         """Kill ``worker`` and record the episode it held as ``status``.
 
         ``error`` None means the worker died: its exit status (read once it has exited,
@@ -301,8 +247,8 @@ class WorkerPool:
             worker.job = None
             self.on_record(payload)
             raise StoreWriteError(
-                f"{payload['error']}; {payload['suite']} task {payload['task_id']!r} episode "
-                f"{payload['episode']} is recorded as env_error (re-run it with --retry env_error)"
+                f"{payload.error}; {payload.suite} task {payload.task_id!r} episode "
+                f"{payload.episode} is recorded as env_error (re-run it with --retry env_error)"
             )
         if kind in ("done", "retire"):
             worker.job = None

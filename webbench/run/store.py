@@ -23,12 +23,13 @@ import re
 import socket
 from collections import Counter
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from webbench.core.errors import UsageError
+from webbench.core.record import EpisodeRecord, RecordError
 from webbench.core.redact import redact as redact_secrets  # noqa: F401 (the store's name for it)
-from webbench.run.summary import STATUSES
 
 EPISODES = "episodes.jsonl"
 MANIFEST = "manifest.json"
@@ -39,23 +40,6 @@ LOCK = "writer.lock"
 #: Statuses ``--retry`` may re-run: infrastructure faults and time-outs (each by name).
 #: ``agent_error`` is never retryable: an agent's fault cannot be hidden by a re-run.
 RETRYABLE = ("env_error", "timeout")
-
-#: Record fields checked when present: name -> (accepted types, what they are in a message).
-_FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
-    "split": ((str, type(None)), "a string"),
-    "seed": ((int, type(None)), "an integer"),
-    "success": ((bool,), "true or false"),
-    "score": ((int, float), "a number"),
-    "metrics": ((dict, type(None)), "an object or null"),
-    "steps": ((int,), "an integer"),
-    "duration_s": ((int, float), "a number"),
-    "usage": ((dict, type(None)), "an object or null"),
-    "error": ((str, type(None)), "a string or null"),
-    "end_reason": ((str, type(None)), "a string or null"),
-    "details": ((dict, type(None)), "an object or null"),
-    "trajectory": ((str, type(None)), "a string or null"),
-    "attempt": ((int,), "an integer"),
-}
 
 _held: dict[Path, IO[str]] = {}
 
@@ -72,51 +56,20 @@ class StoreWriteError(RuntimeError):
     """Writing a run file failed (disk full, read-only disk): the run stops (exit 1)."""
 
 
-def episode_key(record: dict[str, Any]) -> tuple[str, str, int]:
-    """Return the (suite, task_id, episode) key that identifies an episode in a run."""
-    return record["suite"], record["task_id"], int(record["episode"])
-
-
-def _record_problem(record: Any) -> str | None:
-    """Return what is wrong with one record's shape and types, or None when it is sound."""
-    if not isinstance(record, dict):
-        return "is not a JSON object"
-    missing = [name for name in ("suite", "task_id", "episode") if name not in record]
-    if missing:
-        return f"lacks {', '.join(missing)}"
-    for name in ("suite", "task_id"):
-        if not isinstance(record[name], str):
-            return f"has {name} {record[name]!r}, not a string"
-    episode = record["episode"]
-    if not isinstance(episode, int) or isinstance(episode, bool) or episode < 0:
-        return f"has episode {episode!r}, not an integer >= 0"
-    if "status" in record and record["status"] not in STATUSES:
-        return f"has status {record['status']!r}, not one of {', '.join(STATUSES)}"
-    for name, (types, text) in _FIELD_TYPES.items():
-        if name not in record:
-            continue
-        value = record[name]
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            return f"has {name} {value!r}, not {text}"
-    return None
-
-
-def check_record(record: Any, where: str) -> dict[str, Any]:
-    """Return ``record`` when its keys and types are sound; RunStoreError naming ``where`` if not.
-
-    Only a JSON ``true`` is a success: ``"success": "no"`` is an error, not a success.
-    """
-    problem = _record_problem(record)
-    if problem is not None:
-        raise RunStoreError(f"{where} {problem}")
-    return record
+def read_record(data: Any, where: str) -> EpisodeRecord:
+    """Return the episode record a JSON object holds; RunStoreError naming ``where`` when its keys
+    or types are not sound (see :meth:`EpisodeRecord.from_json`)."""
+    try:
+        return EpisodeRecord.from_json(data, where)
+    except RecordError as exc:
+        raise RunStoreError(str(exc)) from None
 
 
 def _no_constants(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def read_episodes(path: Path) -> list[dict[str, Any]]:
+def read_episodes(path: Path) -> list[EpisodeRecord]:
     """Return every line's record of an ``episodes.jsonl`` (the history); a torn last line is skipped.
 
     A line that is not JSON, or whose record has wrong keys or types, is a RunStoreError
@@ -139,17 +92,16 @@ def read_episodes(path: Path) -> list[dict[str, Any]]:
             if number >= len(lines) - 1:
                 break
             raise RunStoreError(f"{path}: line {number} is not valid JSON ({exc})") from exc
-        records.append(check_record(record, f"{path}: line {number}"))
+        records.append(read_record(record, f"{path}: line {number}"))
     return records
 
 
-def latest_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def latest_records(records: Iterable[EpisodeRecord]) -> list[EpisodeRecord]:
     """Return one record per (suite, task_id, episode) key: its last, in the order those were written."""
-    latest: dict[tuple[str, str, int], dict[str, Any]] = {}
+    latest: dict[tuple[str, str, int], EpisodeRecord] = {}
     for record in records:
-        key = episode_key(record)
-        latest.pop(key, None)
-        latest[key] = record
+        latest.pop(record.key, None)
+        latest[record.key] = record
     return list(latest.values())
 
 
@@ -262,17 +214,17 @@ class RunStore:
         """Return the folder of per-episode trajectories."""
         return self.path / TRAJECTORIES
 
-    def history(self) -> list[dict[str, Any]]:
+    def history(self) -> list[EpisodeRecord]:
         """Return every line's record, superseded attempts included, in the order they were written."""
         return read_episodes(self.path / EPISODES)
 
-    def episodes(self) -> list[dict[str, Any]]:
+    def episodes(self) -> list[EpisodeRecord]:
         """Return each episode's current record (the last line of its key), in the order written."""
         return latest_records(self.history())
 
     def done_keys(self, retry: Collection[str] = ()) -> set[tuple[str, str, int]]:
         """Return the keys of the episodes that have a record whose status is not in ``retry``."""
-        return {episode_key(r) for r in self.episodes() if r.get("status") not in retry}
+        return {r.key for r in self.episodes() if r.status not in retry}
 
     def cut_torn_tail(self) -> None:
         """Remove a torn last line, so that the next append starts on a line of its own."""
@@ -284,16 +236,17 @@ class RunStore:
             if data and not data.endswith(b"\n"):
                 handle.truncate(data.rfind(b"\n") + 1)
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, record: EpisodeRecord) -> None:
         """Append one finished episode's record, numbered with its ``attempt``, and force it to disk.
 
         StoreWriteError (the run stops) when the line cannot be written; the message names
         the episode, which has no line and is run again by ``--resume``.
         """
         if self._attempts is None:
-            self._attempts = Counter(episode_key(r) for r in self.history())
-        key = episode_key(record)
-        line = json.dumps({**record, "attempt": self._attempts[key] + 1}, ensure_ascii=False, allow_nan=False)
+            self._attempts = Counter(r.key for r in self.history())
+        key = record.key
+        numbered = replace(record, attempt=self._attempts[key] + 1)
+        line = json.dumps(numbered.to_json(), ensure_ascii=False, allow_nan=False)
         try:
             with open(self.path / EPISODES, "a", encoding="utf-8") as handle:
                 handle.write(line + "\n")

@@ -15,15 +15,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from webbench.core.metric import MetricSpec, cluster_bootstrap_interval, headline_of, wilson_interval
-
-STATUSES = ("ok", "agent_error", "env_error", "timeout")
+from webbench.core.record import STATUSES, EpisodeRecord
 
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def success_interval(records: list[dict[str, Any]]) -> tuple[tuple[float, float], str]:
+def success_interval(records: list[EpisodeRecord]) -> tuple[tuple[float, float], str]:
     """Return the 95 % interval of the records' success rate and its method's name.
 
     ``"cluster-bootstrap"`` when some task has several episodes and there are several
@@ -31,29 +30,29 @@ def success_interval(records: list[dict[str, Any]]) -> tuple[tuple[float, float]
     """
     per_task: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for record in records:
-        counts = per_task[str(record.get("task_id"))]
-        counts[0] += 1 if record.get("success") else 0
+        counts = per_task[record.task_id]
+        counts[0] += 1 if record.success else 0
         counts[1] += 1
     if 1 < len(per_task) < len(records):
         successes, episodes = zip(*per_task.values(), strict=True)
         return cluster_bootstrap_interval(successes, episodes), "cluster-bootstrap"
-    return wilson_interval(sum(1 for r in records if r.get("success")), len(records)), "wilson"
+    return wilson_interval(sum(1 for r in records if r.success), len(records)), "wilson"
 
 
 def summarize_suite(
-    records: list[dict[str, Any]], specs: Iterable[MetricSpec], notes: list[str] | None = None
+    records: list[EpisodeRecord], specs: Iterable[MetricSpec], notes: list[str] | None = None
 ) -> dict[str, Any]:
     """Return one suite's summary: n, success rate with its 95 % interval (and the interval's
     method), metrics, statuses, the number of episodes that did not end ``ok`` and of those
     without any scores."""
     specs = list(specs)
     n = len(records)
-    successes = sum(1 for r in records if r.get("success"))
+    successes = sum(1 for r in records if r.success)
     (low, high), method = success_interval(records)
-    usage = [r.get("usage") or {} for r in records]
+    usage = [r.usage for r in records]
     costs = [u.get("cost_usd") for u in usage]
-    not_ok = sum(1 for r in records if r.get("status", "ok") != "ok")
-    unscored = sum(1 for r in records if not r.get("metrics")) if specs else 0
+    not_ok = sum(1 for r in records if not r.ok)
+    unscored = sum(1 for r in records if not r.metrics) if specs else 0
     summary: dict[str, Any] = {
         "n": n,
         "successes": successes,
@@ -62,12 +61,12 @@ def summarize_suite(
         "success_rate_ci95_method": method,
         "headline": headline_of(specs).name if specs else None,
         "metrics": {spec.name: spec.aggregate_records(records) for spec in specs},
-        "status_counts": {s: sum(1 for r in records if r.get("status") == s) for s in STATUSES},
+        "status_counts": {s: sum(1 for r in records if r.status == s) for s in STATUSES},
         "not_ok": not_ok,
         "unscored": unscored,
-        "mean_steps": _mean([float(r.get("steps", 0)) for r in records]),
-        "mean_duration_s": _mean([float(r.get("duration_s", 0.0)) for r in records]),
-        "tasks": len({r["task_id"] for r in records}),
+        "mean_steps": _mean([float(r.steps) for r in records]),
+        "mean_duration_s": _mean([float(r.duration_s) for r in records]),
+        "tasks": len({r.task_id for r in records}),
         "usage": {
             "input_tokens": sum(int(u.get("input_tokens", 0)) for u in usage),
             "output_tokens": sum(int(u.get("output_tokens", 0)) for u in usage),
@@ -98,7 +97,7 @@ def summarize_suite(
     return summary
 
 
-def _group_values(records: list[dict[str, Any]], specs: list[MetricSpec]) -> dict[str, Any]:
+def _group_values(records: list[EpisodeRecord], specs: list[MetricSpec]) -> dict[str, Any]:
     """Return ``{field: {group: {metric: value}}}`` for grouped specs spanning several groups."""
     out: dict[str, dict[str, dict[str, float | None]]] = {}
     for spec in specs:
@@ -112,14 +111,14 @@ def _group_values(records: list[dict[str, Any]], specs: list[MetricSpec]) -> dic
 
 
 def summarize_run(
-    records: list[dict[str, Any]],
+    records: list[EpisodeRecord],
     specs_by_suite: dict[str, Iterable[MetricSpec]],
     notes_by_suite: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Return ``summary.json``'s content: ``{"suites": {suite: summary}}`` plus totals."""
-    by_suite: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_suite: dict[str, list[EpisodeRecord]] = defaultdict(list)
     for record in records:
-        by_suite[record["suite"]].append(record)
+        by_suite[record.suite].append(record)
     notes_by_suite = notes_by_suite or {}
     return {
         "suites": {
@@ -127,5 +126,5 @@ def summarize_run(
             for suite, rows in sorted(by_suite.items())
         },
         "episodes": len(records),
-        "status_counts": dict(Counter(r.get("status", "ok") for r in records)),
+        "status_counts": dict(Counter(r.status for r in records)),
     }
