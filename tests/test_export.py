@@ -74,7 +74,7 @@ def test_the_episode_runner_writes_each_observation_text_and_the_agent_trace(tmp
 
     runner = EpisodeRunner(PageEnv(), ScriptAgent(["noop()", 'answer("done")']), Limits(), tmp_path)
     record = runner.run(Episode(Task("demo", "t", "Say done"), 0, 0))
-    steps = json.loads((tmp_path / Path(record["trajectory"]).name).read_text())["steps"]
+    steps = json.loads((tmp_path / Path(record.trajectory).name).read_text())["steps"]
     assert [s["observation"]["text"] for s in steps] == ["[1] button 'Go'", ""]
     assert [s["action"] for s in steps] == ["noop()", 'answer("done")']
 
