@@ -64,7 +64,9 @@ PLAYWRIGHT_PARITY_FLAGS = (
     "--disable-popup-blocking",
     "--disable-hang-monitor",
 )
-_DISABLED_FEATURES = ("BackForwardCache",)
+#: Headless Chromium also builds each window's omnibox popups as WebUI pages (a renderer process
+#: and a CDP target each, per context): off, as Puppeteer does.
+_DISABLED_FEATURES = ("BackForwardCache", "WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 ENV_ACTIONS = ("answer", "say", "noop")
 _PR_SET_PDEATHSIG = 1
 
@@ -155,7 +157,7 @@ class BrowserSession:
             "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0",
             f"--user-data-dir={user_dir}",
-            "about:blank",
+            "--no-startup-window",
         ]
         proc = subprocess.Popen(
             command,
