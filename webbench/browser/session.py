@@ -43,11 +43,12 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from webbench.browser import cdp
 from webbench.browser.actions import ACTION_STYLES, PAGE_ACTIONS, run_page_action, short_error
 from webbench.browser.axtree import PRUNING_MODES, observation_text
 from webbench.browser.chromium import CHROMIUM_FLAGS, BrowserNotFound, find_browser
 from webbench.browser.marks import marked_screenshot, visible_marks
-from webbench.browser.observe import PageState, observe_tree
+from webbench.browser.observe import PageState, bid_call, observe_tree
 from webbench.core.action import Action, make_action
 from webbench.core.errors import UsageError
 from webbench.core.types import Element
@@ -288,35 +289,30 @@ class BrowserSession:
 
     # ---- responsiveness ---------------------------------------------------------------------
 
-    def _responsive(self, page: Page, timeout_ms: float) -> str | None:
-        """Return None when ``page`` runs scripts again (interrupting a stuck one), else an error."""
+    def _in_page(self, page: Page, expression: str, timeout_ms: float) -> tuple[Any, str | None]:
+        """Return (the value of ``expression`` in the main frame, None), or (None, an error).
+
+        A time-out interrupts the stuck script (``Runtime.terminateExecution``) and tries once
+        more; any other failure (a navigation in progress) waits for the new document first.
+        """
+        problem = "the page is not responding"
         for attempt in range(2):
             try:
-                page.main_frame.wait_for_function("() => true", timeout=timeout_ms)
-                return None
+                return cdp.evaluate(self._cdp(page), expression, timeout_ms), None
             except PlaywrightError as exc:
-                if "Timeout" not in str(exc) and attempt == 0:
-                    with contextlib.suppress(PlaywrightError):
+                problem = f"the page is not responding: {short_error(exc)}"
+                if attempt:
+                    break
+                with contextlib.suppress(PlaywrightError):
+                    if "Timeout" in str(exc):
+                        cdp.send(self._cdp(page), "Runtime.terminateExecution", {}, timeout_ms)
+                    else:
                         page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
-                    continue
-                if attempt == 0:
-                    with contextlib.suppress(PlaywrightError):
-                        state = self._state(page)
-                        session = state.sessions.get(
-                            page.main_frame
-                        ) or self._require().context.new_cdp_session(page)
-                        state.sessions[page.main_frame] = session
-                        session.send("Runtime.terminateExecution")
-                    continue
-                return f"the page is not responding: {short_error(exc)}"
-        return "the page is not responding"
+        return None, problem
 
     def _cdp(self, page: Page):
         """Return the page's CDP session (opened once, shared with the observation)."""
-        sessions = self._state(page).sessions
-        if sessions.get(page.main_frame) is None:
-            sessions[page.main_frame] = self._require().context.new_cdp_session(page)
-        return sessions[page.main_frame]
+        return self._state(page).main_session(page)
 
     def _state(self, page: Page) -> PageState:
         return self._require().states.setdefault(page, PageState())
@@ -340,7 +336,7 @@ class BrowserSession:
                 return f"{action.name}() is not supported by the browser session"
             page = episode.current
             if action.name == "press":
-                problem = self._responsive(page, timeout_ms)
+                _, problem = self._in_page(page, "true", timeout_ms)
                 if problem:
                     return problem
             error = run_page_action(
@@ -362,8 +358,8 @@ class BrowserSession:
         """After a timed-out action: stop a pending navigation, or interrupt a stuck script."""
         if action.name in ("goto", "go_back", "go_forward"):
             with contextlib.suppress(PlaywrightError):
-                self._cdp(page).send("Page.stopLoading")
-        self._responsive(page, timeout_ms)
+                cdp.send(self._cdp(page), "Page.stopLoading", {}, timeout_ms)
+        self._in_page(page, "true", timeout_ms)
 
     def observe(
         self, screenshot: bool = False, marks: bool = False, timeout: float = 10.0
@@ -376,14 +372,15 @@ class BrowserSession:
         page = episode.current
         timeout_ms = timeout * 1000
         notes: list[str] = []
-        problem = self._responsive(page, timeout_ms)
+        main, problem = self._in_page(page, bid_call(0), timeout_ms)
         tree, elements, printed, title = "", [], [], None
         if problem:
             notes.append(problem)
         else:
             try:
+                state = self._state(page)
                 result = observe_tree(
-                    episode.context, page, self._state(page), episode.viewport, episode.pruning
+                    episode.context, page, state, episode.viewport, episode.pruning, main, timeout_ms
                 )
                 tree, printed, notes, title = result.tree, result.nodes, result.notes, result.title
                 elements = _elements(printed, result.scroll)
