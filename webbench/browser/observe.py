@@ -184,7 +184,11 @@ def _place_frames(docs_by_session: list[list[_Doc]], frames: list[Frame]) -> lis
 
 
 def _merge(docs: list[_Doc], links: list[tuple[_Doc, _Doc, int]]):
-    """Return (AX nodes, ids, client boxes) of all documents as one tree, keys namespaced."""
+    """Return (AX nodes, ids, client boxes) of all documents as one tree, keys namespaced.
+
+    ``InlineTextBox`` nodes are dropped here already (``render_tree`` leaves them out: about a
+    third of a real page's AX nodes).
+    """
     nodes: list[dict[str, Any]] = []
     ids: dict[str, str] = {}
     boxes: dict[str, tuple[float, float, float, float]] = {}
@@ -195,6 +199,8 @@ def _merge(docs: list[_Doc], links: list[tuple[_Doc, _Doc, int]]):
             continue
         sx, sy = doc.nodes.scroll
         for raw in doc.ax:
+            if raw.get("role", {}).get("value") == "InlineTextBox":
+                continue
             key = f"{doc.key}:{raw['nodeId']}"
             node = {**raw, "nodeId": key, "childIds": [f"{doc.key}:{c}" for c in raw.get("childIds", [])]}
             if "parentId" in raw:
