@@ -69,6 +69,8 @@ PLAYWRIGHT_PARITY_FLAGS = (
 #: and a CDP target each, per context): off, as Puppeteer does.
 _DISABLED_FEATURES = ("BackForwardCache", "WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 ENV_ACTIONS = ("answer", "say", "noop")
+#: Time-out of each call that opens or takes the next episode's spare context, in seconds.
+SPARE_TIMEOUT_S = 10.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -92,8 +94,13 @@ class _Episode:
     pruning: str
     style: str
     current: Page
+    plain: bool  # no storage state, no HAR: the next episode likely takes a spare context
     states: dict[Page, PageState] = field(default_factory=dict)
     boxes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+
+
+def _context_options(viewport: tuple[int, int]) -> dict[str, Any]:
+    return {"viewport": {"width": viewport[0], "height": viewport[1]}, "device_scale_factor": 1}
 
 
 def _die_with_parent() -> None:
@@ -141,6 +148,7 @@ class BrowserSession:
         self._proc = proc
         self._user_dir = user_dir
         self._episode: _Episode | None = None
+        self._spare: tuple[BrowserContext, tuple[int, int]] | None = None
 
     @classmethod
     def launch(
@@ -207,20 +215,20 @@ class BrowserSession:
         if action_style not in ACTION_STYLES:
             raise UsageError(f"action style must be one of {', '.join(ACTION_STYLES)}, not {action_style!r}")
         self.end_episode()
-        options: dict[str, Any] = {
-            "viewport": {"width": viewport[0], "height": viewport[1]},
-            "device_scale_factor": 1,
-        }
-        if storage_state is not None:
-            options["storage_state"] = (
-                storage_state if isinstance(storage_state, dict) else str(storage_state)
-            )
-        if har_path is not None:
-            options["record_har_path"] = str(har_path)
-            options["record_har_content"] = "embed"
-        context = self._browser.new_context(**options)
-        page = context.new_page()
-        self._episode = _Episode(context, viewport, pruning, action_style, page)
+        plain = storage_state is None and har_path is None
+        context, page = self._take_spare(viewport, plain)
+        if context is None or page is None:
+            options = _context_options(viewport)
+            if storage_state is not None:
+                options["storage_state"] = (
+                    storage_state if isinstance(storage_state, dict) else str(storage_state)
+                )
+            if har_path is not None:
+                options["record_har_path"] = str(har_path)
+                options["record_har_content"] = "embed"
+            context = self._browser.new_context(**options)
+            page = context.new_page()
+        self._episode = _Episode(context, viewport, pruning, action_style, page, plain)
         context.on("page", self._on_new_page)
 
     def _on_new_page(self, page: Page) -> None:
@@ -228,16 +236,72 @@ class BrowserSession:
             self._episode.current = page
 
     def end_episode(self) -> None:
-        """Close the episode's context (flushing its HAR file); nothing if none is open."""
+        """Close the episode's context (flushing its HAR file); nothing if none is open.
+
+        After an episode without storage state or HAR, the next episode's context is opened
+        first (a fresh context like any other, its tab started but not waited for), so that
+        Chromium starts its renderer while this one closes and the caller resets its site.
+        """
+        self._end(prepare=True)
+
+    def _end(self, prepare: bool) -> None:
         episode, self._episode = self._episode, None
-        if episode is not None:
+        if episode is None:
+            return
+        if prepare and episode.plain and self._spare is None:
+            self._spare = self._open_spare(episode.viewport)
+        with contextlib.suppress(PlaywrightError):
+            episode.context.close()
+
+    def _open_spare(self, viewport: tuple[int, int]) -> tuple[BrowserContext, tuple[int, int]] | None:
+        """Return a new context with its blank tab requested over CDP (Playwright sets it up)."""
+        timeout_ms = SPARE_TIMEOUT_S * 1000
+        try:
+            browser_cdp = self._browser.new_browser_cdp_session()
+            try:
+                before = cdp.send(browser_cdp, "Target.getBrowserContexts", {}, timeout_ms)
+                context = self._browser.new_context(**_context_options(viewport))
+                after = cdp.send(browser_cdp, "Target.getBrowserContexts", {}, timeout_ms)
+                new = set(after["browserContextIds"]) - set(before["browserContextIds"])
+                if len(new) != 1:
+                    context.close()
+                    return None
+                target = {"url": "about:blank", "browserContextId": new.pop()}
+                cdp.send(browser_cdp, "Target.createTarget", target, timeout_ms)
+            finally:
+                browser_cdp.detach()
+        except PlaywrightError:
+            return None
+        return context, viewport
+
+    def _take_spare(
+        self, viewport: tuple[int, int], plain: bool
+    ) -> tuple[BrowserContext | None, Page | None]:
+        """Return the spare context and its tab if they fit the episode, else discard it: (None, None)."""
+        if self._spare is not None and plain and self._spare[1] == viewport:
+            context = self._spare[0]
+            self._spare = None
+            timeout_ms = SPARE_TIMEOUT_S * 1000
+            try:
+                pages = context.pages
+                return context, pages[0] if pages else context.wait_for_event("page", timeout=timeout_ms)
+            except PlaywrightError:
+                self._spare = (context, viewport)
+        self._discard_spare()
+        return None, None
+
+    def _discard_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
             with contextlib.suppress(PlaywrightError):
-                episode.context.close()
+                spare[0].close()
 
     def close(self) -> None:
         """End the episode, disconnect and kill Chromium; safe to call twice."""
         with contextlib.suppress(Exception):
-            self.end_episode()
+            self._end(prepare=False)
+        with contextlib.suppress(Exception):
+            self._discard_spare()
         with contextlib.suppress(Exception):
             self._browser.close()
         with contextlib.suppress(Exception):
