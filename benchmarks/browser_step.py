@@ -12,7 +12,8 @@ the "Social", then the "Primary" category tab, which re-renders the message list
   ``new_episode`` + ``goto`` + ``observe``, against plain ``context.close`` [+ reset] +
   ``new_context`` + ``new_page`` + ``goto`` + snapshot + AX tree; "cycle" includes the close.
 - Memory (app page): peak PSS of one worker process and all its descendants (Playwright's
-  driver, Chromium), sampled after each step, webbench and plain each in a process of its own.
+  driver, Chromium), sampled after each step and each reset (a new episode every 10 steps),
+  webbench and plain each in a process of its own.
 - Throughput (app page): ``--workers N`` processes, each with its own app server and browser,
   running the same step loop at once, against one process; webbench and plain.
 
@@ -44,6 +45,8 @@ from webbench.sites.infinity import InfinityServer  # noqa: E402
 APP = ROOT.parent / "shared" / "data" / "webarena-infinity" / "apps" / "gmail"
 SNAPSHOT = {"computedStyles": [], "includeDOMRects": True}
 KINDS = ("webbench", "plain")
+#: The memory run starts a new episode every this many steps (the peak includes the resets).
+EPISODE_STEPS = 10
 VIEWPORT = {"width": 1280, "height": 720}
 
 
@@ -201,6 +204,9 @@ def worker(kind: str, url: str, steps: int, sample: bool, ready, start, results)
         start.wait()
         started = time.perf_counter()
         for step in range(steps):
+            if sample and step and step % EPISODE_STEPS == 0:
+                loop.reset(None)
+                peak = max(peak, tree_pss_kb())
             loop.step(step)
             if sample:
                 peak = max(peak, tree_pss_kb())
@@ -234,7 +240,8 @@ def load(app: Path, steps: int, workers: int) -> None:
         urls = [server.start() for server in servers]
         ours, plain = (run_workers(kind, urls[:1], steps, True)[0][2] / 1024 for kind in KINDS)
         print(
-            f"app peak PSS per worker (process + driver + Chromium, {steps} steps): webbench "
+            f"app peak PSS per worker (process + driver + Chromium, {steps} steps, a reset every "
+            f"{EPISODE_STEPS}): webbench "
             f"{ours:.0f} MB, plain {plain:.0f} MB, ratio {ours / plain:.2f}x"
         )
         if workers < 2:
