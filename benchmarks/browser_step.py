@@ -182,16 +182,16 @@ def compare(label: str, session, url: str, target: Target, steps: int, resets: i
     )
 
 
-def worker(kind: str, url: str, steps: int, sample: bool, ready, start, results) -> None:
+def worker(kind: str, url: str, target: Target, steps: int, sample: bool, ready, start, results) -> None:
     """Run one process's step loop on ``url`` after ``start``; put (kind, wall s, peak PSS kB)."""
     with contextlib.ExitStack() as stack:
         if kind == "webbench":
-            loop = WebbenchLoop(stack.enter_context(BrowserSession.launch()), url, TABS)
+            loop = WebbenchLoop(stack.enter_context(BrowserSession.launch()), url, target)
         else:
             playwright = stack.enter_context(sync_playwright())
             browser = playwright.chromium.launch(executable_path=find_browser(), args=_flags())
             stack.callback(browser.close)
-            loop = PlainLoop(browser, url, TABS)
+            loop = PlainLoop(browser, url, target)
         stack.callback(loop.close)
         try:
             loop.reset(None)
@@ -213,12 +213,15 @@ def worker(kind: str, url: str, steps: int, sample: bool, ready, start, results)
         results.put((kind, time.perf_counter() - started, peak))
 
 
-def run_workers(kind: str, urls: list[str], steps: int, sample: bool) -> list[tuple[str, float, int]]:
+def run_workers(
+    kind: str, urls: list[str], steps: int, sample: bool, target: Target = TABS
+) -> list[tuple[str, float, int]]:
     """Run ``len(urls)`` worker processes at once (one app server each); return their results."""
     spawn = multiprocessing.get_context("spawn")
     ready, results, start = spawn.Queue(), spawn.Queue(), spawn.Event()
     procs = [
-        spawn.Process(target=worker, args=(kind, url, steps, sample, ready, start, results)) for url in urls
+        spawn.Process(target=worker, args=(kind, url, target, steps, sample, ready, start, results))
+        for url in urls
     ]
     for proc in procs:
         proc.start()
@@ -236,14 +239,17 @@ def run_workers(kind: str, urls: list[str], steps: int, sample: bool) -> list[tu
 def load(app: Path, steps: int, workers: int) -> None:
     """Print peak PSS per worker and the throughput ratio of ``workers`` processes against one."""
     servers = [InfinityServer(app) for _ in range(max(workers, 1))]
+    site = Site()
     try:
         urls = [server.start() for server in servers]
-        ours, plain = (run_workers(kind, urls[:1], steps, True)[0][2] / 1024 for kind in KINDS)
-        print(
-            f"app peak PSS per worker (process + driver + Chromium, {steps} steps, a reset every "
-            f"{EPISODE_STEPS}): webbench "
-            f"{ours:.0f} MB, plain {plain:.0f} MB, ratio {ours / plain:.2f}x"
-        )
+        pages = (("fixture", site.url("actions.html"), FIXTURE), ("app", urls[0], TABS))
+        for label, url, target in pages:
+            ours, plain = (run_workers(kind, [url], steps, True, target)[0][2] / 1024 for kind in KINDS)
+            print(
+                f"{label} peak PSS per worker (process + driver + Chromium, {steps} steps, a reset "
+                f"every {EPISODE_STEPS}): webbench {ours:.0f} MB, plain {plain:.0f} MB, "
+                f"ratio {ours / plain:.2f}x"
+            )
         if workers < 2:
             return
         for kind in KINDS:
@@ -256,6 +262,7 @@ def load(app: Path, steps: int, workers: int) -> None:
                 f"{workers}: ratio {rates[workers] / rates[1]:.2f}x"
             )
     finally:
+        site.stop()
         for server in servers:
             server.stop()
 
