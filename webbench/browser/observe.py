@@ -79,10 +79,13 @@ def bid_call(base: int) -> str:
     return cdp.call(BID_JS, {"attr": ID_ATTR, "textAttr": TEXT_ATTR, "base": base})
 
 
-def inject_ids(page: Page, state: PageState, main: dict[str, Any], notes: list[str]) -> None:
+def inject_ids(
+    page: Page, state: PageState, main: dict[str, Any], notes: list[str], timeout_ms: float
+) -> None:
     """Run ``bid.js`` in every child frame of ``page``, after ``main``, its result in the main frame.
 
     A fresh main document (``main["fresh"]``) forgets the child frames' numbers and sessions.
+    Each frame's call is bounded by ``timeout_ms``.
     """
     if main["fresh"]:
         state.frames.clear()
@@ -96,7 +99,7 @@ def inject_ids(page: Page, state: PageState, main: dict[str, Any], notes: list[s
             continue
         base = state.frame_number(frame) * FRAME_STRIDE
         try:
-            frame.evaluate(BID_JS, {"attr": ID_ATTR, "textAttr": TEXT_ATTR, "base": base})
+            frame.wait_for_function(f"() => Boolean({bid_call(base)})", timeout=timeout_ms)
         except PlaywrightError as exc:
             notes.append(f"frame {frame.url or '(no url)'} skipped: {_short(exc)}")
 
@@ -254,7 +257,7 @@ def observe_tree(
     ``timeout_ms``.
     """
     notes: list[str] = []
-    inject_ids(page, state, main, notes)
+    inject_ids(page, state, main, notes, timeout_ms)
     sessions = _sessions(context, page, state)
     docs_by_session: list[list[_Doc]] = []
     frames: list[Frame] = []

@@ -9,6 +9,7 @@ Contract (what ``suites/_live.py`` relies on; sync API, one thread)::
     obs = session.observe(screenshot=False, marks=False) # -> PageObservation
     error = session.execute(action, timeout=10.0)        # -> error string or None
     session.end_episode()                                # closes the context, flushes the HAR
+                                                         # (and opens the next one's: see end_episode)
     session.close()                                      # kills Chromium; idempotent
 
 ``PageObservation.text`` is WebArena's accessibility-tree text (tab header, blank line, tree;
@@ -277,17 +278,20 @@ class BrowserSession:
     def _take_spare(
         self, viewport: tuple[int, int], plain: bool
     ) -> tuple[BrowserContext | None, Page | None]:
-        """Return the spare context and its tab if they fit the episode, else discard it: (None, None)."""
-        if self._spare is not None and plain and self._spare[1] == viewport:
-            context = self._spare[0]
-            self._spare = None
-            timeout_ms = SPARE_TIMEOUT_S * 1000
+        """Return the spare context and its tab if they fit the episode, else close it: (None, None)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None, None
+        context, spare_viewport = spare
+        if plain and tuple(spare_viewport) == tuple(viewport):
             try:
                 pages = context.pages
+                timeout_ms = SPARE_TIMEOUT_S * 1000
                 return context, pages[0] if pages else context.wait_for_event("page", timeout=timeout_ms)
             except PlaywrightError:
-                self._spare = (context, viewport)
-        self._discard_spare()
+                pass
+        with contextlib.suppress(PlaywrightError):
+            context.close()
         return None, None
 
     def _discard_spare(self) -> None:
