@@ -15,36 +15,18 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from pathlib import Path
 
-from _common import ROOT, TASKS, eval_command, median_of, time_eval
-
-
-def _pss_kb(pid: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+from _common import ROOT, TASKS, eval_command, median_of, process_parents, pss_kb, time_eval
 
 
 def _group_pss(root_pid: int) -> dict[int, int]:
     """Return {process group: PSS kB} of the groups whose leader is a child of ``root_pid``."""
     by_group: dict[int, int] = defaultdict(int)
     leaders = set()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ppid, pgid = int(fields[1]), int(fields[2])
-        if ppid == root_pid and pgid == int(proc.name):
+    for pid, (ppid, pgid) in process_parents().items():
+        if ppid == root_pid and pgid == pid:
             leaders.add(pgid)
-        by_group[pgid] += _pss_kb(proc.name)
+        by_group[pgid] += pss_kb(pid)
     return {g: kb for g, kb in by_group.items() if g in leaders}
 
 

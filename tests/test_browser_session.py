@@ -278,3 +278,55 @@ def test_nothing_left_when_the_worker_is_killed(kill_group):
             not Path(f"/proc/{chromium}").exists()
             or "Z" in Path(f"/proc/{chromium}/stat").read_text().split()[2]
         )
+
+
+LEAVE_STATE = """async () => {
+  document.cookie = "leak=1; max-age=3600";
+  localStorage.setItem("leak", "1");
+  sessionStorage.setItem("leak", "1");
+  await new Promise((done) => { const r = indexedDB.open("leak"); r.onsuccess = done; r.onerror = done; });
+  return true;
+}"""
+READ_STATE = """async () => ({
+  cookie: document.cookie,
+  local: localStorage.getItem("leak"),
+  session: sessionStorage.getItem("leak"),
+  databases: (await indexedDB.databases()).map((d) => d.name),
+  geolocation: (await navigator.permissions.query({ name: "geolocation" })).state,
+})"""
+CLEAN = {"cookie": "", "local": None, "session": None, "databases": [], "geolocation": "prompt"}
+
+
+def _dirty_episode(session: BrowserSession, url: str, **options) -> None:
+    session.new_episode(**options)
+    assert session.goto(url) is None
+    session.page.context.grant_permissions(["geolocation"])
+    assert session.page.evaluate(LEAVE_STATE) is True
+    dirty = session.page.evaluate(READ_STATE)
+    assert dirty["local"] == "1" and dirty["databases"] == ["leak"] and dirty["geolocation"] == "granted"
+    session.end_episode()
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [({}, {}), ({}, {"viewport": (800, 600)}), ({"har": True}, {}), ({}, {"har": True})],
+    ids=["plain-then-plain", "viewport-changes", "har-then-plain", "plain-then-har"],
+)
+def test_nothing_leaks_between_episodes(session, site, tmp_path, first, second):
+    # Whether the next episode takes the context opened when the last one ended or a new one
+    # (HAR, another viewport), it starts with no cookie, storage, database or permission,
+    # one blank tab and the viewport it asked for.
+    def options(spec: dict, name: str) -> dict:
+        extra = {"har_path": tmp_path / f"{name}.har"} if spec.get("har") else {}
+        return {**extra, **({"viewport": spec["viewport"]} if "viewport" in spec else {})}
+
+    url = site.url("actions.html")
+    _dirty_episode(session, url, **options(first, "first"))
+    session.new_episode(**options(second, "second"))
+    assert [tab.url for tab in session.tabs()] == ["about:blank"]
+    assert session.goto(url) is None
+    assert session.page.evaluate(READ_STATE) == CLEAN
+    assert session.page.context.cookies() == []
+    width, height = second.get("viewport", (1280, 720))
+    assert session.page.evaluate("[innerWidth, innerHeight]") == [width, height]
+    session.end_episode()

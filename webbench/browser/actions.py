@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
+from webbench.browser import cdp
 from webbench.browser.observe import PageState
 from webbench.browser.snapshot import ID_ATTR, TEXT_ATTR
 from webbench.core.action import Action
@@ -67,14 +68,18 @@ _CHECK_JS = """(selector) => {
 def element_locator(page: Page, state: PageState, element_id: str, timeout_ms: float) -> Locator | str:
     """Return a locator of the visible element ``element_id`` (or a text node's parent), or an error.
 
-    The check runs in the page through ``wait_for_function``, so a page that does not respond
-    gives a time-out error instead of a hang.
+    The check runs in the page with a time-out (one CDP call in the main frame,
+    ``wait_for_function`` in a child frame), so a page that does not respond gives a time-out
+    error instead of a hang.
     """
     frame = state.frame_of(page, element_id)
     if frame is None or frame.is_detached():
         return f"element {element_id} is not on the page (its frame is gone)"
     selector = f'[{ID_ATTR}="{element_id}"], [{TEXT_ATTR}~="{element_id}"]'
-    status = frame.wait_for_function(_CHECK_JS, arg=selector, timeout=timeout_ms).json_value()
+    if frame is page.main_frame:
+        status = cdp.evaluate(state.main_session(page), cdp.call(_CHECK_JS, selector), timeout_ms)
+    else:
+        status = frame.wait_for_function(_CHECK_JS, arg=selector, timeout=timeout_ms).json_value()
     if status == "missing":
         return f"element {element_id} is not on the page (unknown id, or removed since the observation)"
     if status == "hidden":

@@ -145,9 +145,10 @@ def render_tree(
             unique.setdefault(node["nodeId"], node)
     if not unique:
         return "", []
+    bounds = {key: _bound(node, boxes) for key, node in unique.items()}
     removed = set()
     if pruning != "off":
-        removed = {key for key, node in unique.items() if _pruned(_bound(node, boxes), viewport, pruning)}
+        removed = {key for key, bound in bounds.items() if _pruned(bound, viewport, pruning)}
     lines: list[str] = []
     printed: list[PrintedNode] = []
     root = next(iter(unique))
@@ -162,7 +163,7 @@ def render_tree(
             if shown is not None:
                 text, role, name, properties = shown
                 lines.append("\t" * depth + text)
-                printed.append(PrintedNode(node_id, role, name, properties, _bound(node, boxes), key))
+                printed.append(PrintedNode(node_id, role, name, properties, bounds[key], key))
                 if "backendDOMNodeId" in node:
                     child_depth = depth + 1
         children = [child for child in node.get("childIds", []) if child in unique]

@@ -22,10 +22,12 @@ from typing import Any
 from playwright.sync_api import BrowserContext, CDPSession, Frame, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from webbench.browser import cdp
 from webbench.browser.axtree import PrintedNode, render_tree
 from webbench.browser.snapshot import ID_ATTR, TEXT_ATTR, DocumentNodes, read_snapshot
 
 FRAME_STRIDE = 1_000_000
+SNAPSHOT_PARAMS = {"computedStyles": [], "includeDOMRects": True}
 BID_JS = files("webbench.browser").joinpath("js/bid.js").read_text()
 
 
@@ -41,6 +43,13 @@ class PageState:
         if frame not in self.frames:
             self.frames[frame] = max(self.frames.values(), default=0) + 1
         return self.frames[frame]
+
+    def main_session(self, page: Page) -> CDPSession:
+        """Return the CDP session of ``page`` (its main frame), opened on first use and kept."""
+        session = self.sessions.get(page.main_frame)
+        if session is None:
+            session = self.sessions[page.main_frame] = page.context.new_cdp_session(page)
+        return session
 
     def frame_of(self, page: Page, element_id: str) -> Frame | None:
         """Return the frame that holds element ``element_id`` (by its id range), or None."""
@@ -65,9 +74,19 @@ def _short(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-def inject_ids(page: Page, state: PageState, notes: list[str]) -> dict[str, Any]:
-    """Run ``bid.js`` in every frame of ``page``; return the main frame's result (scroll, title)."""
-    main = page.main_frame.evaluate(BID_JS, {"attr": ID_ATTR, "textAttr": TEXT_ATTR, "base": 0})
+def bid_call(base: int) -> str:
+    """Return the expression that runs ``bid.js`` in a document, numbering from ``base``."""
+    return cdp.call(BID_JS, {"attr": ID_ATTR, "textAttr": TEXT_ATTR, "base": base})
+
+
+def inject_ids(
+    page: Page, state: PageState, main: dict[str, Any], notes: list[str], timeout_ms: float
+) -> None:
+    """Run ``bid.js`` in every child frame of ``page``, after ``main``, its result in the main frame.
+
+    A fresh main document (``main["fresh"]``) forgets the child frames' numbers and sessions.
+    Each frame's call is bounded by ``timeout_ms``.
+    """
     if main["fresh"]:
         state.frames.clear()
         for frame in [f for f in state.sessions if f is not page.main_frame]:
@@ -80,10 +99,9 @@ def inject_ids(page: Page, state: PageState, notes: list[str]) -> dict[str, Any]
             continue
         base = state.frame_number(frame) * FRAME_STRIDE
         try:
-            frame.evaluate(BID_JS, {"attr": ID_ATTR, "textAttr": TEXT_ATTR, "base": base})
+            frame.wait_for_function(f"() => Boolean({bid_call(base)})", timeout=timeout_ms)
         except PlaywrightError as exc:
             notes.append(f"frame {frame.url or '(no url)'} skipped: {_short(exc)}")
-    return main
 
 
 def _sessions(context: BrowserContext, page: Page, state: PageState) -> list[tuple[CDPSession, Frame]]:
@@ -109,12 +127,13 @@ class _Doc:
     origin: tuple[float, float] | None = None
 
 
-def _read_session(session: CDPSession, index: int, notes: list[str]) -> list[_Doc]:
-    snapshot = session.send("DOMSnapshot.captureSnapshot", {"computedStyles": [], "includeDOMRects": True})
+def _read_session(session: CDPSession, index: int, notes: list[str], timeout_ms: float) -> list[_Doc]:
+    snapshot = cdp.send(session, "DOMSnapshot.captureSnapshot", SNAPSHOT_PARAMS, timeout_ms)
     docs = []
     for number, document in enumerate(read_snapshot(snapshot)):
         try:
-            ax = session.send("Accessibility.getFullAXTree", {"frameId": document.frame_id})["nodes"]
+            params = {"frameId": document.frame_id}
+            ax = cdp.send(session, "Accessibility.getFullAXTree", params, timeout_ms)["nodes"]
         except PlaywrightError as exc:
             notes.append(f"frame {document.url or '(no url)'} skipped: {_short(exc)}")
             ax = []
@@ -168,7 +187,11 @@ def _place_frames(docs_by_session: list[list[_Doc]], frames: list[Frame]) -> lis
 
 
 def _merge(docs: list[_Doc], links: list[tuple[_Doc, _Doc, int]]):
-    """Return (AX nodes, ids, client boxes) of all documents as one tree, keys namespaced."""
+    """Return (AX nodes, ids, client boxes) of all documents as one tree, keys namespaced.
+
+    ``InlineTextBox`` nodes are dropped here already (``render_tree`` leaves them out: about a
+    third of a real page's AX nodes).
+    """
     nodes: list[dict[str, Any]] = []
     ids: dict[str, str] = {}
     boxes: dict[str, tuple[float, float, float, float]] = {}
@@ -179,6 +202,8 @@ def _merge(docs: list[_Doc], links: list[tuple[_Doc, _Doc, int]]):
             continue
         sx, sy = doc.nodes.scroll
         for raw in doc.ax:
+            if raw.get("role", {}).get("value") == "InlineTextBox":
+                continue
             key = f"{doc.key}:{raw['nodeId']}"
             node = {**raw, "nodeId": key, "childIds": [f"{doc.key}:{c}" for c in raw.get("childIds", [])]}
             if "parentId" in raw:
@@ -223,16 +248,22 @@ def observe_tree(
     state: PageState,
     viewport: tuple[float, float],
     pruning: str,
+    main: dict[str, Any],
+    timeout_ms: float,
 ) -> TreeResult:
-    """Return the tree of ``page`` (all frames) with stable ids, boxes in viewport pixels."""
+    """Return the tree of ``page`` (all frames) with stable ids, boxes in viewport pixels.
+
+    ``main`` is what ``bid_call(0)`` returned in the main frame just before; each CDP read has
+    ``timeout_ms``.
+    """
     notes: list[str] = []
-    main = inject_ids(page, state, notes)
+    inject_ids(page, state, main, notes, timeout_ms)
     sessions = _sessions(context, page, state)
     docs_by_session: list[list[_Doc]] = []
     frames: list[Frame] = []
     for index, (session, frame) in enumerate(sessions):
         try:
-            docs_by_session.append(_read_session(session, index, notes))
+            docs_by_session.append(_read_session(session, index, notes, timeout_ms))
             frames.append(frame)
         except PlaywrightError as exc:
             if index == 0:

@@ -9,6 +9,7 @@ Contract (what ``suites/_live.py`` relies on; sync API, one thread)::
     obs = session.observe(screenshot=False, marks=False) # -> PageObservation
     error = session.execute(action, timeout=10.0)        # -> error string or None
     session.end_episode()                                # closes the context, flushes the HAR
+                                                         # (and opens the next one's: see end_episode)
     session.close()                                      # kills Chromium; idempotent
 
 ``PageObservation.text`` is WebArena's accessibility-tree text (tab header, blank line, tree;
@@ -43,11 +44,12 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from webbench.browser import cdp
 from webbench.browser.actions import ACTION_STYLES, PAGE_ACTIONS, run_page_action, short_error
 from webbench.browser.axtree import PRUNING_MODES, observation_text
 from webbench.browser.chromium import CHROMIUM_FLAGS, BrowserNotFound, find_browser
 from webbench.browser.marks import marked_screenshot, visible_marks
-from webbench.browser.observe import PageState, observe_tree
+from webbench.browser.observe import PageState, bid_call, observe_tree
 from webbench.core.action import Action, make_action
 from webbench.core.errors import UsageError
 from webbench.core.types import Element
@@ -64,8 +66,12 @@ PLAYWRIGHT_PARITY_FLAGS = (
     "--disable-popup-blocking",
     "--disable-hang-monitor",
 )
-_DISABLED_FEATURES = ("BackForwardCache",)
+#: Headless Chromium also builds each window's omnibox popups as WebUI pages (a renderer process
+#: and a CDP target each, per context): off, as Puppeteer does.
+_DISABLED_FEATURES = ("BackForwardCache", "WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 ENV_ACTIONS = ("answer", "say", "noop")
+#: Time-out of each call that opens or takes the next episode's spare context, in seconds.
+SPARE_TIMEOUT_S = 10.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -89,8 +95,13 @@ class _Episode:
     pruning: str
     style: str
     current: Page
+    plain: bool  # no storage state, no HAR: the next episode likely takes a spare context
     states: dict[Page, PageState] = field(default_factory=dict)
     boxes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+
+
+def _context_options(viewport: tuple[int, int]) -> dict[str, Any]:
+    return {"viewport": {"width": viewport[0], "height": viewport[1]}, "device_scale_factor": 1}
 
 
 def _die_with_parent() -> None:
@@ -138,6 +149,7 @@ class BrowserSession:
         self._proc = proc
         self._user_dir = user_dir
         self._episode: _Episode | None = None
+        self._spare: tuple[BrowserContext, tuple[int, int]] | None = None
 
     @classmethod
     def launch(
@@ -155,7 +167,7 @@ class BrowserSession:
             "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0",
             f"--user-data-dir={user_dir}",
-            "about:blank",
+            "--no-startup-window",
         ]
         proc = subprocess.Popen(
             command,
@@ -208,20 +220,20 @@ class BrowserSession:
         if action_style not in ACTION_STYLES:
             raise UsageError(f"action style must be one of {', '.join(ACTION_STYLES)}, not {action_style!r}")
         self.end_episode()
-        options: dict[str, Any] = {
-            "viewport": {"width": viewport[0], "height": viewport[1]},
-            "device_scale_factor": 1,
-        }
-        if storage_state is not None:
-            options["storage_state"] = (
-                storage_state if isinstance(storage_state, dict) else str(storage_state)
-            )
-        if har_path is not None:
-            options["record_har_path"] = str(har_path)
-            options["record_har_content"] = "embed"
-        context = self._browser.new_context(**options)
-        page = context.new_page()
-        self._episode = _Episode(context, viewport, pruning, action_style, page)
+        plain = storage_state is None and har_path is None
+        context, page = self._take_spare(viewport, plain)
+        if context is None or page is None:
+            options = _context_options(viewport)
+            if storage_state is not None:
+                options["storage_state"] = (
+                    storage_state if isinstance(storage_state, dict) else str(storage_state)
+                )
+            if har_path is not None:
+                options["record_har_path"] = str(har_path)
+                options["record_har_content"] = "embed"
+            context = self._browser.new_context(**options)
+            page = context.new_page()
+        self._episode = _Episode(context, viewport, pruning, action_style, page, plain)
         context.on("page", self._on_new_page)
 
     def _on_new_page(self, page: Page) -> None:
@@ -229,16 +241,75 @@ class BrowserSession:
             self._episode.current = page
 
     def end_episode(self) -> None:
-        """Close the episode's context (flushing its HAR file); nothing if none is open."""
+        """Close the episode's context (flushing its HAR file); nothing if none is open.
+
+        After an episode without storage state or HAR, the next episode's context is opened
+        first (a fresh context like any other, its tab started but not waited for), so that
+        Chromium starts its renderer while this one closes and the caller resets its site.
+        """
+        self._end(prepare=True)
+
+    def _end(self, prepare: bool) -> None:
         episode, self._episode = self._episode, None
-        if episode is not None:
+        if episode is None:
+            return
+        if prepare and episode.plain and self._spare is None:
+            self._spare = self._open_spare(episode.viewport)
+        with contextlib.suppress(PlaywrightError):
+            episode.context.close()
+
+    def _open_spare(self, viewport: tuple[int, int]) -> tuple[BrowserContext, tuple[int, int]] | None:
+        """Return a new context with its blank tab requested over CDP (Playwright sets it up)."""
+        timeout_ms = SPARE_TIMEOUT_S * 1000
+        try:
+            browser_cdp = self._browser.new_browser_cdp_session()
+            try:
+                before = cdp.send(browser_cdp, "Target.getBrowserContexts", {}, timeout_ms)
+                context = self._browser.new_context(**_context_options(viewport))
+                after = cdp.send(browser_cdp, "Target.getBrowserContexts", {}, timeout_ms)
+                new = set(after["browserContextIds"]) - set(before["browserContextIds"])
+                if len(new) != 1:
+                    context.close()
+                    return None
+                target = {"url": "about:blank", "browserContextId": new.pop()}
+                cdp.send(browser_cdp, "Target.createTarget", target, timeout_ms)
+            finally:
+                browser_cdp.detach()
+        except PlaywrightError:
+            return None
+        return context, viewport
+
+    def _take_spare(
+        self, viewport: tuple[int, int], plain: bool
+    ) -> tuple[BrowserContext | None, Page | None]:
+        """Return the spare context and its tab if they fit the episode, else close it: (None, None)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None, None
+        context, spare_viewport = spare
+        if plain and tuple(spare_viewport) == tuple(viewport):
+            try:
+                pages = context.pages
+                timeout_ms = SPARE_TIMEOUT_S * 1000
+                return context, pages[0] if pages else context.wait_for_event("page", timeout=timeout_ms)
+            except PlaywrightError:
+                pass
+        with contextlib.suppress(PlaywrightError):
+            context.close()
+        return None, None
+
+    def _discard_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
             with contextlib.suppress(PlaywrightError):
-                episode.context.close()
+                spare[0].close()
 
     def close(self) -> None:
         """End the episode, disconnect and kill Chromium; safe to call twice."""
         with contextlib.suppress(Exception):
-            self.end_episode()
+            self._end(prepare=False)
+        with contextlib.suppress(Exception):
+            self._discard_spare()
         with contextlib.suppress(Exception):
             self._browser.close()
         with contextlib.suppress(Exception):
@@ -290,35 +361,30 @@ class BrowserSession:
 
     # ---- responsiveness ---------------------------------------------------------------------
 
-    def _responsive(self, page: Page, timeout_ms: float) -> str | None:
-        """Return None when ``page`` runs scripts again (interrupting a stuck one), else an error."""
+    def _in_page(self, page: Page, expression: str, timeout_ms: float) -> tuple[Any, str | None]:
+        """Return (the value of ``expression`` in the main frame, None), or (None, an error).
+
+        A time-out interrupts the stuck script (``Runtime.terminateExecution``) and tries once
+        more; any other failure (a navigation in progress) waits for the new document first.
+        """
+        problem = "the page is not responding"
         for attempt in range(2):
             try:
-                page.main_frame.wait_for_function("() => true", timeout=timeout_ms)
-                return None
+                return cdp.evaluate(self._cdp(page), expression, timeout_ms), None
             except PlaywrightError as exc:
-                if "Timeout" not in str(exc) and attempt == 0:
-                    with contextlib.suppress(PlaywrightError):
+                problem = f"the page is not responding: {short_error(exc)}"
+                if attempt:
+                    break
+                with contextlib.suppress(PlaywrightError):
+                    if "Timeout" in str(exc):
+                        cdp.send(self._cdp(page), "Runtime.terminateExecution", {}, timeout_ms)
+                    else:
                         page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
-                    continue
-                if attempt == 0:
-                    with contextlib.suppress(PlaywrightError):
-                        state = self._state(page)
-                        session = state.sessions.get(
-                            page.main_frame
-                        ) or self._require().context.new_cdp_session(page)
-                        state.sessions[page.main_frame] = session
-                        session.send("Runtime.terminateExecution")
-                    continue
-                return f"the page is not responding: {short_error(exc)}"
-        return "the page is not responding"
+        return None, problem
 
     def _cdp(self, page: Page):
         """Return the page's CDP session (opened once, shared with the observation)."""
-        sessions = self._state(page).sessions
-        if sessions.get(page.main_frame) is None:
-            sessions[page.main_frame] = self._require().context.new_cdp_session(page)
-        return sessions[page.main_frame]
+        return self._state(page).main_session(page)
 
     def _state(self, page: Page) -> PageState:
         return self._require().states.setdefault(page, PageState())
@@ -342,7 +408,7 @@ class BrowserSession:
                 return f"{action.name}() is not supported by the browser session"
             page = episode.current
             if action.name == "press":
-                problem = self._responsive(page, timeout_ms)
+                _, problem = self._in_page(page, "true", timeout_ms)
                 if problem:
                     return problem
             error = run_page_action(
@@ -364,8 +430,8 @@ class BrowserSession:
         """After a timed-out action: stop a pending navigation, or interrupt a stuck script."""
         if action.name in ("goto", "go_back", "go_forward"):
             with contextlib.suppress(PlaywrightError):
-                self._cdp(page).send("Page.stopLoading")
-        self._responsive(page, timeout_ms)
+                cdp.send(self._cdp(page), "Page.stopLoading", {}, timeout_ms)
+        self._in_page(page, "true", timeout_ms)
 
     def observe(
         self, screenshot: bool = False, marks: bool = False, timeout: float = 10.0
@@ -378,14 +444,15 @@ class BrowserSession:
         page = episode.current
         timeout_ms = timeout * 1000
         notes: list[str] = []
-        problem = self._responsive(page, timeout_ms)
+        main, problem = self._in_page(page, bid_call(0), timeout_ms)
         tree, elements, printed, title = "", [], [], None
         if problem:
             notes.append(problem)
         else:
             try:
+                state = self._state(page)
                 result = observe_tree(
-                    episode.context, page, self._state(page), episode.viewport, episode.pruning
+                    episode.context, page, state, episode.viewport, episode.pruning, main, timeout_ms
                 )
                 tree, printed, notes, title = result.tree, result.nodes, result.notes, result.title
                 elements = _elements(printed, result.scroll)
