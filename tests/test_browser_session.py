@@ -330,3 +330,12 @@ def test_nothing_leaks_between_episodes(session, site, tmp_path, first, second):
     width, height = second.get("viewport", (1280, 720))
     assert session.page.evaluate("[innerWidth, innerHeight]") == [width, height]
     session.end_episode()
+
+
+def test_settle_waits_for_what_a_handler_renders_after_a_frame(session, site):
+    session.new_episode()
+    assert session.goto(site.url("later.html")) is None
+    assert act(session, f'click("{find(session.observe(), "button", "Later").id}")') is None
+    session.settle()
+    assert "StaticText 'Rendered later'" in session.observe().text
+    session.end_episode()

@@ -55,6 +55,11 @@ from webbench.core.errors import UsageError
 from webbench.core.types import Element
 
 DEFAULT_VIEWPORT = (1280, 720)
+#: Resolves after two animation frames and a task turn, or after 100 ms (frames of a hidden tab).
+_SETTLE_JS = (
+    "new Promise(done => { const cap = setTimeout(done, 100); requestAnimationFrame(() => "
+    "requestAnimationFrame(() => setTimeout(() => { clearTimeout(cap); done(); }, 0))); })"
+)
 #: Flags Playwright's own launcher adds (WebArena's browser had them): no back/forward cache (a
 #: page restored from it fires no load event), no scrollbars in headless layout, no throttling
 #: of background tabs, no popup blocking.
@@ -432,6 +437,19 @@ class BrowserSession:
             with contextlib.suppress(PlaywrightError):
                 cdp.send(self._cdp(page), "Page.stopLoading", {}, timeout_ms)
         self._in_page(page, "true", timeout_ms)
+
+    def settle(self, timeout: float = 1.0) -> None:
+        """Wait until the current tab has rendered what the last action changed: two animation
+        frames and a task turn (work a handler queued with ``requestAnimationFrame`` or
+        ``setTimeout(0)``), at most ``timeout`` seconds; a page that does not get there is left as is."""
+        page = self._require().current
+        with contextlib.suppress(PlaywrightError, cdp.ScriptError):
+            cdp.send(
+                self._cdp(page),
+                "Runtime.evaluate",
+                {"expression": _SETTLE_JS, "awaitPromise": True, "returnByValue": True},
+                timeout * 1000,
+            )
 
     def observe(
         self, screenshot: bool = False, marks: bool = False, timeout: float = 10.0

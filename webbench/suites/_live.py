@@ -149,6 +149,7 @@ class LiveEnv(WebEnv):
             action = make_action("goto", self.real(action.args["url"]))
         error = self.session.execute(action, timeout=ACTION_TIMEOUT_S)
         self.check_alive()
+        self.session.settle()  # the page shows what the action did: observations repeat run to run
         return self._observe(error), 0.0, False, False, {}
 
     def invalid(self, raw: str, reason: str) -> StepResult:
