@@ -27,7 +27,7 @@ from abc import abstractmethod
 from typing import Any
 
 from webbench.core.action import Action, make_action
-from webbench.core.env import StepResult, WebEnv
+from webbench.core.env import EnvConfig, StepResult, WebEnv
 from webbench.core.types import Observation, Task
 
 #: Seconds one browser action may take before the step gets an error instead.
@@ -51,7 +51,12 @@ class LiveEnv(WebEnv):
     #: (``http://gmail.infinity.test``), set by ``setup``: what the agent sees (URL, tabs, page text)
     #: does not depend on the free port a worker's server got, so LLM prompts replay from the
     #: cache; ``goto`` maps the names back.
-    origins: dict[str, str] = {}
+    origins: dict[str, str]
+
+    def __init__(self, config: EnvConfig) -> None:
+        super().__init__(config)
+        self.origins = {}
+        self._session: Any = None
 
     @abstractmethod
     def setup(self, task: Task, seed: int | None) -> list[str]:
@@ -71,7 +76,7 @@ class LiveEnv(WebEnv):
     @property
     def session(self):
         """Return this env's browser session, launched on first use."""
-        if getattr(self, "_session", None) is None:
+        if self._session is None:
             from webbench.browser.session import BrowserSession
 
             self._session = BrowserSession.launch()
@@ -173,7 +178,7 @@ class LiveEnv(WebEnv):
 
     def close(self) -> None:
         """Close the browser and whatever the suite started."""
-        session, self._session = getattr(self, "_session", None), None
+        session, self._session = self._session, None
         try:
             self.teardown()
         finally:

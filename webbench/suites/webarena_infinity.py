@@ -63,8 +63,9 @@ def _state_push(request: Any) -> bool:
     return request.method == "PUT" and request.url.endswith("/api/state")
 
 
-def _data(config: EnvConfig) -> Path:
-    return Path(config.data) if config.data else default_data()
+def _data(data: Path | str | None) -> Path:
+    """Return the data folder: the given one, else the cache ``webbench data pull`` fills."""
+    return Path(data) if data else default_data()
 
 
 class InfinityEnv(LiveEnv):
@@ -74,7 +75,7 @@ class InfinityEnv(LiveEnv):
         super().__init__(config)
         from webbench.sites.infinity import InfinitySites
 
-        self.sites = InfinitySites(apps_dir(_data(config)))
+        self.sites = InfinitySites(apps_dir(_data(config.data)))
         self.server: Any = None
         self._in_flight = 0
 
@@ -190,7 +191,7 @@ class WebArenaInfinitySuite(Suite):
         return ["real", "function"]
 
     def load_tasks(self, split: str | None, data: Path | None) -> list[Task]:
-        folder = Path(data) if data else default_data()
+        folder = _data(data)
         if not folder.exists():
             raise SuiteError(
                 f"{self.name}: no data at {folder}: run 'webbench data pull webarena-infinity' "
@@ -217,7 +218,7 @@ class WebArenaInfinitySuite(Suite):
     def preflight(self, config: EnvConfig) -> list[str]:
         """Return what is missing: the apps' data, Playwright and a Chromium."""
         missing = []
-        folder = _data(config)
+        folder = _data(config.data)
         if not folder.exists():
             missing.append(f"no WebArena-Infinity data at {folder} ('webbench data pull webarena-infinity')")
         try:
@@ -239,7 +240,7 @@ class WebArenaInfinitySuite(Suite):
         from webbench.sites.infinity import InfinityServer
         from webbench.sites.process import SiteError
 
-        folder = apps_dir(_data(config))
+        folder = apps_dir(_data(config.data))
         for app in sorted({task.meta["app"] for task in tasks}):
             started = time.monotonic()
             try:
