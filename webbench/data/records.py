@@ -20,6 +20,19 @@ class RecordError(ValueError):
     """A record file that cannot be read; the message names the file and the record."""
 
 
+def read_json_file(path: Path, error: type[Exception] = RecordError) -> Any:
+    """Return the parsed JSON of the file ``path``; raise ``error`` with one line naming the file
+    when it is missing, cannot be read or is not valid JSON."""
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise error(f"{path}: file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot be read: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+
+
 def record_kind(path: Path) -> str:
     """Return ``parquet``, ``jsonl`` or ``json`` from the file name."""
     if path.suffix == ".parquet":

@@ -22,6 +22,7 @@ from typing import Any
 
 from webbench.core.suite import SuiteError
 from webbench.core.types import Task
+from webbench.data.records import read_json_file
 from webbench.data.sources import Archive, DataSource
 
 SUITE = "webarena_infinity"
@@ -83,14 +84,7 @@ def _field(path: Path, where: str, record: dict[str, Any], name: str) -> str:
 
 def read_task_file(path: Path, app: str, task_set: str) -> list[Task]:
     """Return the tasks of one app's task file (``task_set`` is ``function`` or ``real``)."""
-    try:
-        records = json.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise InfinityDataError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InfinityDataError(f"{path}: cannot be read: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise InfinityDataError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    records = read_json_file(path, InfinityDataError)
     if not isinstance(records, list):
         raise InfinityDataError(f"{path}: expected a JSON list of tasks")
     app_dir = path.parent.resolve()

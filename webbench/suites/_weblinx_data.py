@@ -8,7 +8,6 @@ the record and the field.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from webbench.core.types import Element
+from webbench.data.records import read_json_file
 from webbench.metrics.weblinx import UID_KEY, Box, ElementRef, PageBoxes, normalize_intent
 
 _PAGE_NAME = re.compile(r"^.*-(\d+)-(\d+)\.[A-Za-z0-9]+$")
@@ -26,21 +26,9 @@ class WeblinxDataError(ValueError):
     """A WebLINX file that cannot be used; the message names the file, the record and the field."""
 
 
-def read_json(path: Path) -> Any:
-    """Return the parsed JSON of ``path``; WeblinxDataError on bad JSON or an unreadable file."""
-    try:
-        return json.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise WeblinxDataError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WeblinxDataError(f"{path}: cannot be read: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise WeblinxDataError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}") from exc
-
-
 def read_splits(path: Path) -> dict[str, list[str]]:
     """Return ``{split: [demo name, ...]}`` of a ``splits.json``."""
-    data = read_json(path)
+    data = read_json_file(path, WeblinxDataError)
     if not isinstance(data, dict):
         raise WeblinxDataError(f"{path}: expected a JSON object of split -> list of demo names")
     for split, names in data.items():
@@ -54,7 +42,7 @@ def read_goal(demo_dir: Path) -> str:
     path = demo_dir / "form.json"
     if not path.exists():
         return ""
-    form = read_json(path)
+    form = read_json_file(path, WeblinxDataError)
     if not isinstance(form, dict):
         raise WeblinxDataError(f"{path}: expected a JSON object")
     description = form.get("description", "")
@@ -170,7 +158,7 @@ def _browser_turn(turn: dict[str, Any], index: int, where: str) -> RawTurn:
 
 def read_replay(path: Path) -> list[RawTurn]:
     """Return the turns of a ``replay.json`` (``{"data": [turn, ...]}``), checking every field used."""
-    data = read_json(path)
+    data = read_json_file(path, WeblinxDataError)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise WeblinxDataError(f"{path}: expected a JSON object with a 'data' list of turns")
     turns = []
@@ -212,7 +200,7 @@ def read_bboxes(path: Path) -> dict[str, Box] | None:
     """Return ``{uid: Box}`` of a bboxes file, or None when the file does not exist."""
     if not path.exists():
         return None
-    data = read_json(path)
+    data = read_json_file(path, WeblinxDataError)
     if not isinstance(data, dict):
         raise WeblinxDataError(f"{path}: expected a JSON object of uid -> box")
     boxes = {}
