@@ -42,6 +42,9 @@ STRING_APPROACHES = ("exact_match", "must_include", "fuzzy_match")
 #: The only url_note the official URL evaluator knows (also its default when the key is absent).
 GOLD_IN_PRED = "GOLD in PRED"
 OR = " |OR| "
+#: The names of the one-character rule's tokenizer (result details): with and without the sentence model.
+TOKENIZER_PUNKT = "nltk word_tokenize (punkt_tab)"
+TOKENIZER_NO_PUNKT = "nltk word_tokenize without punkt_tab (no sentence split)"
 #: Longest page value kept in the details of a program_html target (page HTML can be megabytes).
 DETAIL_CHARS = 2000
 
