@@ -9,7 +9,7 @@ unachievable tasks (``webbench.llm.judges.Judge`` satisfies it). The task score 
 of the evaluators' scores, every evaluator run (judge calls included) as officially.
 
 The official code's quirks are reproduced by default; each can be corrected by name
-(``fixes``, see :data:`FIXES` and ``docs/webarena.md``).
+(``fixes``, see :data:`FIXES` and ``docs/webarena-evaluators.md``).
 
 The one-character must_include rule tokenises the answer with NLTK's ``word_tokenize``, which
 needs the ``punkt_tab`` sentence model. When NLTK finds it, it is used exactly; otherwise the
