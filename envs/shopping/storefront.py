@@ -61,6 +61,11 @@ def product_url(product: dict[str, Any]) -> str:
     return f"/{product['url_key']}.html"
 
 
+def in_stock(product: dict[str, Any]) -> bool:
+    """Return True when the product can be ordered (in stock with a quantity above 0)."""
+    return bool(product["in_stock"]) and product["qty"] > 0
+
+
 def install(site: Site) -> None:
     """Register the storefront's routes on ``site``."""
     state = lambda: site.state  # noqa: E731 (reset swaps the dict, so read it each time)
@@ -167,7 +172,7 @@ def install(site: Site) -> None:
             return not_found(request.path)
         pid = product["id"]
         reviews = [r for r in state()["reviews"] if r["product_id"] == pid and r["status_id"] == 1]
-        stock = "In stock" if product["in_stock"] and product["qty"] > 0 else "Out of stock"
+        stock = "In stock" if in_stock(product) else "Out of stock"
         info = h(
             "div",
             {"class": "product-info-main"},
@@ -191,7 +196,9 @@ def install(site: Site) -> None:
                 field("Qty", "qty", "1", "number", min="1"),
                 button("Add to Cart", id="product-addtocart-button"),
                 id="product_addtocart_form",
-            ),
+            )
+            if in_stock(product)
+            else None,
             form(
                 "/wishlist/index/add/",
                 h("input", {"type": "hidden", "name": "product", "value": pid}),
@@ -512,8 +519,11 @@ def install(site: Site) -> None:
     @need_login
     def cart_add(request: Request, email: str) -> Response:
         pid, qty = to_int(request.form.get("product")), max(1, to_int(request.form.get("qty")) or 1)
-        if pid not in state()["products"]:
+        product = state()["products"].get(pid)
+        if product is None:
             return not_found(request.path)
+        if not in_stock(product):
+            return redirect(product_url(product), 303)
         cart = state()["carts"].setdefault(email, [])
         line = next((item for item in cart if item["product_id"] == pid), None)
         if line is None:
