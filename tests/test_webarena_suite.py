@@ -1,0 +1,356 @@
+"""The WebArena suite: task loading, placeholders, malformed configs, the site check, the dialect,
+early stop, and episodes on a loopback site of the test's own (a user task file with concrete URLs)."""
+
+from __future__ import annotations
+
+import http.server
+import importlib.util
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, webbench
+
+from webbench.core.action import Action, ActionParseError, make_action
+from webbench.core.env import EnvConfig
+from webbench.core.suite import SuiteError, get_suite, select_tasks
+from webbench.core.types import Task
+from webbench.suites import _webarena_data as data
+from webbench.suites._webarena_actions import early_stop, parse_webarena
+from webbench.suites._webarena_sites import sites_from_env, sites_from_file
+
+SITE_VARS = data.SITE_VARS
+SITES = {
+    "SHOPPING": "http://127.0.0.1:7770",
+    "SHOPPING_ADMIN": "http://127.0.0.1:7780/admin",
+    "REDDIT": "http://127.0.0.1:9999",
+    "GITLAB": "http://127.0.0.1:8023",
+    "WIKIPEDIA": "http://127.0.0.1:8888/wikipedia_en_all_maxi_2022-05/A/User:The_other_Kiwix_guy/Landing",
+    "MAP": "http://127.0.0.1:3000",
+}
+
+
+@pytest.fixture
+def webarena_data(shared_data) -> Path:
+    return shared_data / "webarena"
+
+
+def no_site_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SITE_VARS}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+# ---- tasks ------------------------------------------------------------------------------------
+
+
+def test_every_split_loads_with_ids_configs_and_the_hard_subset(webarena_data):
+    suite = get_suite("webarena")
+    assert suite.splits() == ["original", "lite", "verified", "mini"] and suite.default_split() == "original"
+    counts = {split: suite.load_tasks(split, webarena_data) for split in ("original", "lite", "verified")}
+    assert {split: len(tasks) for split, tasks in counts.items()} == {
+        "original": 812,
+        "lite": 165,
+        "verified": 812,
+    }
+    original = counts["original"]
+    assert [t.id for t in original[:3]] == ["0", "1", "2"] and original[0].meta["task_id"] == 0
+    assert original[0].goal == original[0].meta["intent"] and original[0].split == "original"
+    assert "old_task_id" in counts["lite"][0].meta
+    hard = select_tasks(suite, counts["verified"], subset="hard")
+    assert len(hard) == 258 and hard[0].id == "11"
+    assert suite.subsets(original) == {}  # Verified's subsets name Verified tasks only
+
+
+def test_the_data_cache_serves_the_split_files(webarena_data, tmp_path, monkeypatch):
+    (tmp_path / "webarena").symlink_to(webarena_data)
+    monkeypatch.setenv("WEBBENCH_DATA_DIR", str(tmp_path))
+    if data.package_dataset() is None:
+        assert data.split_source("lite", None) == webarena_data / "webarena-lite" / data.FILES["lite"]
+    assert len(get_suite("webarena").load_tasks("lite", None)) == 165
+    monkeypatch.setenv("WEBBENCH_DATA_DIR", str(tmp_path / "empty"))
+    if data.package_dataset() is None:
+        with pytest.raises(SuiteError, match="webbench data pull webarena"):
+            data.load_tasks("lite", None)
+
+
+def test_placeholders_are_replaced_and_start_urls_split_into_tabs(webarena_data):
+    tasks = {t.id: t for t in get_suite("webarena").load_tasks("original", webarena_data)}
+    multi = next(t for t in tasks.values() if data.AND in t.meta["start_url"])
+    resolved = data.resolve(multi.meta, SITES)
+    urls = data.start_urls(resolved)
+    assert len(urls) == len(multi.meta["start_url"].split(data.AND)) > 1
+    assert all(url.startswith(SITES["SHOPPING"] + "/") for url in urls)
+    assert "__" not in json.dumps(resolved).replace("__last_url__", "").replace("__page__", "")
+    assert multi.meta["start_url"].startswith("__SHOPPING__")  # the task keeps the config as written
+    admin = data.resolve(tasks["0"].meta, SITES)
+    assert admin["start_url"] == SITES["SHOPPING_ADMIN"]
+    both = next(t for t in tasks.values() if t.meta["storage_state"] == "./.auth/gitlab.reddit_state.json")
+    assert data.login_sites(both.meta) == ["gitlab", "reddit"]
+    assert data.needed_sites(both.meta) == ["REDDIT", "GITLAB"]
+    assert data.needed_sites(next(t.meta for t in tasks.values() if t.meta["sites"] == ["map"])) == ["MAP"]
+
+
+def _bad(tmp_path: Path, name: str, config) -> str:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(config))
+    with pytest.raises(SuiteError) as caught:
+        data.load_tasks("original", path)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message
+    return message
+
+
+def _config(**changes):
+    config = {
+        "task_id": 7,
+        "intent": "What is the answer?",
+        "start_url": "http://127.0.0.1:1/",
+        "storage_state": None,
+        "sites": [],
+        "eval": {"eval_types": ["string_match"], "reference_answers": {"exact_match": "42"}},
+    }
+    config.update(changes)
+    return {k: v for k, v in config.items() if v != "DROP"}
+
+
+def test_malformed_configs_are_one_line_naming_the_task_and_the_field(tmp_path):
+    assert "task 7: eval.eval_types: unknown type 'html_match'" in _bad(
+        tmp_path, "type", _config(eval={"eval_types": ["html_match"]})
+    )
+    assert "task 7: intent:" in _bad(tmp_path, "intent", _config(intent="DROP"))
+    assert "task 7: start_url:" in _bad(tmp_path, "url", _config(start_url="DROP"))
+    assert "task 7: eval:" in _bad(tmp_path, "eval", _config(eval="DROP"))
+    assert "task #0: task_id:" in _bad(tmp_path, "id", _config(task_id="DROP"))
+    assert "task 7: start_urls:" in _bad(tmp_path, "verified", _config(eval=[{"evaluator": "X"}]))
+    assert "a task config must be a JSON object" in _bad(tmp_path, "list", [[1]])
+    assert "repeats the task of" in _bad(tmp_path, "twice", [_config(), _config()])
+    broken = tmp_path / "broken.json"
+    broken.write_text("[{")
+    result = webbench(
+        "eval", "--suite", "webarena", "--data", str(broken), "--agent", "random", "--out", str(tmp_path)
+    )  # fmt: skip
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "broken.json: not valid JSON" in result.stderr
+
+
+def test_user_task_files_load_as_a_list_a_file_or_a_folder(tmp_path):
+    (tmp_path / "one.json").write_text(json.dumps(_config(task_id="mine-1")))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "two.json").write_text(json.dumps([_config(task_id=2), _config(task_id=3)]))
+    assert [t.id for t in data.load_tasks("original", tmp_path)] == ["mine-1", "2", "3"]
+    assert [t.id for t in data.load_tasks("lite", tmp_path / "one.json")] == ["mine-1"]
+
+
+# ---- sites --------------------------------------------------------------------------------------
+
+
+def test_no_sites_configured_stops_with_one_line_per_missing_site(webarena_data, tmp_path):
+    result = webbench(
+        "eval", "--suite", "webarena", "--split", "original", "--data", str(webarena_data),
+        "--agent", "random", "--out", str(tmp_path), env=no_site_env(),
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("site ")]
+    assert lines == [
+        f"site {name}: missing (set {name.upper()} or give --sites FILE)"
+        for name in ("shopping", "shopping_admin", "reddit", "gitlab", "wikipedia", "map")
+    ]
+    assert result.stderr.strip().splitlines()[-1].startswith("webbench: error: webarena: 6 site(s) missing")
+
+
+def test_a_sites_file_is_read_and_a_site_that_does_not_answer_is_down(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    closed = f"http://127.0.0.1:{server.server_address[1]}"
+    server.server_close()  # nothing listens there any more
+    sites = tmp_path / "sites.json"
+    sites.write_text(json.dumps({"GITLAB": closed}))
+    assert sites_from_file(sites) == {"GITLAB": closed}
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps([_config(start_url="__GITLAB__/a")]))
+    result = webbench(
+        "eval", "--suite", "webarena", "--data", str(tasks), "--sites", str(sites), "--agent", "random",
+        "--out", str(tmp_path), env=no_site_env(),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert [line for line in result.stderr.splitlines() if line.startswith("site ")] == [
+        f"site gitlab: down ({closed}: [Errno 111] Connection refused)"
+    ]
+    (tmp_path / "bad.json").write_text(json.dumps({"GITHUB": "http://x"}))
+    with pytest.raises(SuiteError, match="unknown site 'GITHUB'"):
+        sites_from_file(tmp_path / "bad.json")
+    with pytest.raises(SuiteError, match="MAP: 'ftp://x' is not an http"):
+        sites_from_env({"MAP": "ftp://x"})
+    assert sites_from_env({"MAP": SITES["MAP"], "HOME": "/root"}) == {"MAP": SITES["MAP"]}
+
+
+# ---- the dialect and early stop -----------------------------------------------------------------
+
+
+def test_every_webarena_action_maps_onto_a_canonical_one():
+    env = get_suite("webarena").make_env(EnvConfig())
+    cases = {
+        "click [12]": make_action("click", "12"),
+        "hover [3]": make_action("hover", "3"),
+        "type [12] [hello world] [0]": make_action("type", "12", "hello world"),
+        "type [12] [hello world] [1]": make_action("type", "12", "hello world", enter=True),
+        "type [12] [hello world]": make_action("type", "12", "hello world", enter=True),
+        "press [Control+a]": make_action("press", "Control+a"),
+        "press [enter]": make_action("press", "Enter"),
+        "press [ctrl+arrowdown]": make_action("press", "ctrl+ArrowDown"),
+        "scroll [down]": make_action("scroll", "down"),
+        "scroll [up]": make_action("scroll", "up"),
+        "new_tab": make_action("new_tab"),
+        "tab_focus [1]": make_action("switch_tab", 1),
+        "close_tab": make_action("close_tab"),
+        "goto [http://127.0.0.1:1/a?b=[c]]": make_action("goto", "http://127.0.0.1:1/a?b=[c]"),
+        "go_back": make_action("go_back"),
+        "go_forward": make_action("go_forward"),
+        "stop [the answer is [1] or [2]]": make_action("answer", "the answer is [1] or [2]"),
+        "stop [N/A]": make_action("answer", "N/A"),
+        "stop": make_action("answer", ""),
+        'click("12")': make_action("click", "12"),
+        "go_back()": make_action("go_back"),
+        'answer("x")': make_action("answer", "x"),
+    }
+    for text, action in cases.items():
+        assert env.parse(text) == action, text
+    for text in ("click [abc]", "type [12]", "scroll [left]", "tab_focus [x]", "goto", "jump [1]"):
+        with pytest.raises(ActionParseError):
+            parse_webarena(text)
+    with pytest.raises(ActionParseError):
+        env.parse("click [abc]")
+    with pytest.raises(ActionParseError):
+        env.parse("fly()")
+
+
+def _actions(*texts: str | None) -> list[Action | None]:
+    return [None if text is None else parse_webarena(text) for text in texts]
+
+
+def test_early_stop_follows_the_reference_runner():
+    assert early_stop(_actions("click [1]", "click [2]")) is None
+    assert early_stop(_actions("click [1]", "click [1]", "click [1]")) == "Same action for 3 times"
+    assert early_stop(_actions("click [1]", "click [1]", "click [2]")) is None
+    assert (
+        early_stop(_actions("scroll [down]", "scroll [down]", "scroll [down]")) == "Same action for 3 times"
+    )
+    assert early_stop(_actions("scroll [down]", "scroll [up]", "scroll [down]")) is None
+    assert early_stop(_actions(None, None, None)) == "Failed to parse actions for 3 times"
+    assert early_stop(_actions(None, "click [1]", None, None)) is None
+    # a type: three on the same element anywhere in the trajectory, whatever the text
+    typing = _actions("type [5] [a]", "click [1]", "type [5] [b] [0]", "scroll [down]", "type [5] [c]")
+    assert early_stop(typing) == "Same typing action for 3 times"
+    assert early_stop(typing[:-1] + _actions("type [6] [c]")) is None
+    assert early_stop(_actions("click [1]") * 30, max_steps=30) == "Reach max steps 30"
+    assert early_stop(_actions("new_tab", "new_tab", "new_tab")) == "Same action for 3 times"
+    assert early_stop(_actions("goto [a]", "goto [a]", "goto [b]")) is None
+
+
+# ---- episodes on a loopback site ------------------------------------------------------------------
+
+PAGES = {
+    "/start": "<title>Start</title><a href='/target?x=1&y=2'>Go to the target</a><p>The answer is 42.</p>",
+    "/target": "<title>Target</title><h1>Target reached</h1>",
+    "/first": "<title>First</title><p>first tab</p>",
+    "/second": "<title>Second</title><p>second tab</p>",
+    "/form": "<title>Form</title><form action='/target'><label for=q>Query</label>"
+    "<input id=q name=q value='ab'></form>",
+}
+
+
+class _Pages(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = PAGES.get(self.path.split("?")[0], "<title>none</title>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def site():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _user_tasks(base: str) -> list[dict]:
+    def task(task_id, start_url, eval_block):
+        return {
+            "task_id": task_id, "intent": f"task {task_id}", "start_url": start_url, "sites": [],
+            "storage_state": None, "require_login": False, "require_reset": False, "eval": eval_block,
+        }  # fmt: skip
+
+    url_match = {"eval_types": ["url_match"], "reference_answers": None, "url_note": "GOLD in PRED",
+                 "reference_url": f"{base}/target?x=1 |OR| {base}/elsewhere", "program_html": []}  # fmt: skip
+    string_match = {"eval_types": ["string_match"], "reference_answers": {"exact_match": "42"},
+                    "reference_url": "", "program_html": []}  # fmt: skip
+    second = {"eval_types": ["url_match"], "reference_answers": None, "reference_url": f"{base}/second",
+              "program_html": []}  # fmt: skip
+    return [
+        task("click", f"{base}/start", url_match),
+        task("answer", f"{base}/start", string_match),
+        task("tabs", f"{base}/first |AND| {base}/second", second),
+    ]
+
+
+@pytest.mark.browser
+def test_the_env_opens_one_tab_per_start_url_and_runs_the_dialect(site):
+    env = get_suite("webarena").make_env(EnvConfig(options={"sites": "env"}))
+    task = Task("webarena", "tabs", "t", "original", _user_tasks(site)[2])
+    form = Task("webarena", "form", "t", "original", {**_user_tasks(site)[1], "start_url": f"{site}/form"})
+    try:
+        obs, info = env.reset(options={"task": task})
+        assert info["start_urls"] == [f"{site}/first", f"{site}/second"]
+        assert obs.text.startswith("Tab 0 (current): First | Tab 1: Second\n\n")
+        assert obs.url == f"{site}/first" and len(obs.tabs) == 2
+        obs, *_ = env.step("tab_focus [1]")
+        assert obs.url == f"{site}/second" and obs.text.startswith("Tab 0: First | Tab 1 (current): Second")
+        obs, *_ = env.step("go_back")
+        assert obs.step == 2
+        obs, *_ = env.reset(options={"task": form})
+        box = next(e for e in obs.elements if e.tag == "textbox")
+        obs, *_ = env.step(f"type [{box.id}] [cd] [0]")  # appends, no Enter
+        assert env.session.page.input_value("#q") == "abcd" and obs.url == f"{site}/form"
+        obs, *_ = env.step(f"type [{box.id}] [e]")  # Enter by default: the form is sent
+        assert obs.url == f"{site}/target?q=abcde"
+        obs, *_ = env.step(f"goto [{site}/start]")
+        assert "Go to the target" in obs.text
+    finally:
+        env.close()
+
+
+@pytest.mark.browser
+def test_a_user_task_file_with_concrete_urls_runs_end_to_end(site, tmp_path):
+    if importlib.util.find_spec("webbench.metrics.webarena") is None:
+        pytest.skip("webbench.metrics.webarena (the evaluators) is not on this branch yet")
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps(_user_tasks(site)))
+    result = webbench(
+        "eval", "--suite", "webarena", "--data", str(tasks), "--agent",
+        f"{ROOT / 'tests' / 'webarena_agents.py'}:DialectAgent", "--out", str(tmp_path), "--run-id", "r",
+        env=no_site_env(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    records = {
+        r["task_id"]: r for r in map(json.loads, (tmp_path / "r" / "episodes.jsonl").read_text().splitlines())
+    }
+    assert {k: (r["status"], r["success"]) for k, r in records.items()} == {
+        "click": ("ok", True), "answer": ("ok", True), "tabs": ("ok", True),
+    }  # fmt: skip
+    click = records["click"]["details"]
+    assert click["answer"] == "done" and click["final_url"] == f"{site}/target?x=1&y=2"
+    assert click["start_urls"] == [f"{site}/start"] and click["site_reset"] == {}
+    assert records["answer"]["details"]["answer"] == " 42 "
+    assert records["tabs"]["details"]["final_url"] == f"{site}/second"
+    assert records["tabs"]["details"]["start_urls"] == [f"{site}/first", f"{site}/second"]
