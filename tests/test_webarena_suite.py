@@ -354,3 +354,120 @@ def test_a_user_task_file_with_concrete_urls_runs_end_to_end(site, tmp_path):
     assert records["answer"]["details"]["answer"] == " 42 "
     assert records["tabs"]["details"]["final_url"] == f"{site}/second"
     assert records["tabs"]["details"]["start_urls"] == [f"{site}/first", f"{site}/second"]
+
+
+# ---- logins on a loopback shop ----------------------------------------------------------------------
+
+
+class _Shop(http.server.BaseHTTPRequestHandler):
+    """The official shopping and admin login forms and logged-in checks, on one loopback server."""
+
+    logins: list[str]
+    headers_seen: list[str]
+    secret: list[str]
+
+    def _send(self, status: int, body: str = "", location: str | None = None, cookie: str | None = None):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        if location:
+            self.send_header("Location", location)
+        if cookie:
+            self.send_header("Set-Cookie", f"session={cookie}; Path=/")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _session(self) -> bool:
+        return f"session={self.secret[0]}" in (self.headers.get("Cookie") or "")
+
+    def do_GET(self) -> None:
+        header = self.headers.get("X-M2-Admin-Auto-Login")
+        if header:
+            self.headers_seen.append(header)
+        path = self.path.split("?")[0]
+        if path == "/customer/account/login/":
+            self._send(
+                200,
+                "<title>Login</title><form method=post action='/customer/account/loginPost/'>"
+                "<label for=email>Email</label><input id=email name=user>"
+                "<label for=pass>Password</label><input id=pass name=password type=password>"
+                "<button type=submit>Sign In</button></form>",
+            )
+        elif path == "/wishlist/":
+            if self._session():
+                self._send(200, "<title>My Wish List</title><p>wishes</p>")
+            else:
+                self._send(302, location="/customer/account/login/")
+        elif path == "/admin/dashboard":
+            self._send(200, "<title>Dashboard</title>Dashboard" if header == "admin:admin1234" else "Sign in")
+        else:
+            self._send(200, "<title>Home</title>")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        if "user=emma.lopez%40gmail.com" in body and "password=Password.123" in body:
+            self.logins.append(body)
+            self._send(302, location="/customer/account/", cookie=self.secret[0])
+        else:
+            self._send(302, location="/customer/account/login/")
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def shop():
+    handler = type("Shop", (_Shop,), {"logins": [], "headers_seen": [], "secret": ["s1"]})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.browser
+def test_logins_are_cached_per_worker_and_renewed_when_the_check_fails(shop, capsys):
+    from webbench.suites._webarena_sites import check_sites
+
+    base, handler = shop
+    sites = {"SHOPPING": base, "SHOPPING_ADMIN": base + "/admin"}
+    assert check_sites(["SHOPPING"], sites, ["shopping"]) == []
+    assert capsys.readouterr().err.splitlines() == [
+        f"site shopping: up ({base})",
+        "site shopping: login ok (emma.lopez@gmail.com)",
+    ]
+    config = _config(start_url="__SHOPPING__/wishlist/", storage_state="./.auth/shopping_state.json")
+    task = Task("webarena", "7", "t", "original", config)
+    env = get_suite("webarena").make_env(EnvConfig(options={"sites": "env"}, services={"sites": sites}))
+    try:
+        handler.logins.clear()
+        for _ in range(2):
+            obs, _ = env.reset(options={"task": task})
+            assert obs.url == "http://onestopmarket.com/wishlist/" and "wishes" in obs.text
+        assert len(handler.logins) == 1  # the second episode reused the worker's storage state
+        handler.secret[0] = "s2"  # every session expires: the logged-in check fails, the env logs in again
+        obs, _ = env.reset(options={"task": task})
+        assert obs.url == "http://onestopmarket.com/wishlist/" and len(handler.logins) == 2
+        assert env.real("http://onestopmarket.com/a") == f"{base}/a"
+    finally:
+        env.close()
+
+
+@pytest.mark.browser
+def test_header_logins_reach_only_the_site_they_are_for(shop, site):
+    base, handler = shop
+    sites = {"SHOPPING": base, "SHOPPING_ADMIN": base + "/admin"}
+    config = _config(start_url=f"__SHOPPING_ADMIN__/dashboard |AND| {site}/first", sites=["shopping_admin"],
+                     storage_state="./.auth/shopping_admin_state.json")  # fmt: skip
+    env = get_suite("webarena").make_env(
+        EnvConfig(options={"sites": "env", "login": "headers"}, services={"sites": sites})
+    )
+    try:
+        obs, _ = env.reset(options={"task": Task("webarena", "8", "t", "original", config)})
+        assert obs.text.startswith("Tab 0 (current): Dashboard | Tab 1: First")
+        assert obs.url == "http://luma.com/admin/dashboard"
+        assert handler.headers_seen == ["admin:admin1234"] and handler.logins == []
+    finally:
+        env.close()

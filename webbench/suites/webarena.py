@@ -222,11 +222,7 @@ class WebArenaEnv(LiveEnv):
         sites = self._details["site_urls"]
         for site in self._header_sites:
             header, value = HEADER_LOGINS[site]
-            origin = base_url(site, sites)
-            self.session.page.context.route(
-                f"{origin}/**",
-                lambda route, h=header, v=value: route.continue_(headers={**route.request.headers, h: v}),
-            )
+            self.session.page.context.route(f"{base_url(site, sites)}/**", _with_header(header, value))
         super().load(urls)
 
     def parse(self, text: str) -> Action:
@@ -310,6 +306,15 @@ class WebArenaEnv(LiveEnv):
         finally:
             self._stack.close()
             self._standins = None
+
+
+def _with_header(header: str, value: str) -> Any:
+    """Return a Playwright route handler that sends each request on with ``header: value`` added."""
+
+    def handler(route: Any) -> None:
+        route.continue_(headers={**route.request.headers, header: value})
+
+    return handler
 
 
 def _header_sites() -> tuple[str, ...]:
