@@ -18,6 +18,7 @@ from webbench.core.env import EnvConfig
 from webbench.core.suite import SuiteError, get_suite, select_tasks
 from webbench.core.types import Task
 from webbench.suites import _webarena_data as data
+from webbench.suites._live import SiteDown
 from webbench.suites._webarena_actions import early_stop, parse_webarena
 from webbench.suites._webarena_sites import sites_from_env, sites_from_file
 
@@ -471,3 +472,90 @@ def test_header_logins_reach_only_the_site_they_are_for(shop, site):
         assert handler.headers_seen == ["admin:admin1234"] and handler.logins == []
     finally:
         env.close()
+
+
+# ---- stand-ins (a fake handle with the interface of webbench.sites.standins) --------------------------
+
+
+class _FakeStandins:
+    """``StandinSites`` of the interface: ``urls``, ``reset``, ``alive``; serves the test's own site."""
+
+    def __init__(self, base: str, names) -> None:
+        self.urls = {name.upper(): base for name in names}
+        self.resets: list[str] = []
+        self.down: set[str] = set()
+
+    def reset(self, site: str) -> None:
+        self.resets.append(site)
+
+    def alive(self, site: str) -> bool:
+        return site not in self.down
+
+
+@pytest.fixture
+def fake_standins(site, monkeypatch):
+    import contextlib
+    import sys
+    import types
+
+    started: list[_FakeStandins] = []
+
+    @contextlib.contextmanager
+    def standin_sites(sites, slot=0):
+        handle = _FakeStandins(site, sites)
+        started.append(handle)
+        yield handle
+
+    module = types.ModuleType("webbench.sites.standins")
+    module.STANDIN_SITES = ("shopping", "shopping_admin", "reddit", "gitlab")
+    module.standin_sites = standin_sites
+    monkeypatch.setitem(sys.modules, "webbench.sites.standins", module)
+    return started
+
+
+def test_mini_services_start_the_stand_ins_once_and_refuse_sites_without_one(fake_standins, capsys, site):
+    suite = get_suite("webarena")
+    tasks = [Task("webarena", "1", "t", "mini", _config(start_url="__SHOPPING__/first"))]
+    with suite.services(EnvConfig(split="mini"), tasks) as services:
+        assert services == {"standins": ["shopping"]}
+    assert capsys.readouterr().err.splitlines() == [f"site shopping: up (stand-in, {site})"]
+    with (
+        pytest.raises(SuiteError, match="no stand-in for site"),
+        suite.services(EnvConfig(split="mini"), [Task("webarena", "2", "t", "mini", _config(sites=["map"]))]),
+    ):
+        pass
+
+
+@pytest.mark.browser
+def test_stand_ins_are_reset_before_each_task_and_a_dead_one_is_named(fake_standins, site):
+    env = get_suite("webarena").make_env(EnvConfig(split="mini", services={"standins": ["shopping"]}))
+    task = Task("webarena", "1", "t", "mini", _config(start_url="__SHOPPING__/first", sites=["shopping"]))
+    try:
+        obs, info = env.reset(options={"task": task})
+        handle = fake_standins[-1]
+        assert handle.resets == ["shopping"] and obs.url == "http://onestopmarket.com/first"
+        assert env._details["site_reset"] == {"shopping": True}
+        env.reset(options={"task": task})
+        assert handle.resets == ["shopping", "shopping"] and len(fake_standins) == 1
+        handle.down.add("shopping")
+        with pytest.raises(SiteDown, match="site shopping"):
+            env.step("scroll [down]")
+    finally:
+        env.close()
+
+
+def test_rescore_leaves_out_what_needs_the_live_page_or_a_judge(monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    suite = get_suite("webarena")
+    record = {"details": {"answer": "x", "final_url": "http://127.0.0.1:1/", "site_urls": {}}}
+    html = _config(eval={"eval_types": ["program_html"], "program_html": []})
+    fuzzy = _config(eval={"eval_types": ["string_match"], "reference_answers": {"fuzzy_match": ["x"]}})
+    for config in (html, fuzzy):
+        assert (
+            suite.rescore(Task("webarena", "7", "t", "original", config), record, None, EnvConfig()) is None
+        )
+    assert (
+        suite.rescore(Task("webarena", "7", "t", "original", _config()), {"details": {}}, None, EnvConfig())
+        is None
+    )
