@@ -70,6 +70,10 @@ class LiveEnv(WebEnv):
         """Return extra ``BrowserSession.new_episode`` options for ``task`` (storage state ...)."""
         return {}
 
+    def records_har(self, task: Task) -> bool:
+        """Return True when the episode of ``task`` records a HAR file (default: the option ``har`` is on)."""
+        return self.config.options.get("har") == "on"
+
     def teardown(self) -> None:
         """Release what ``setup`` started for this env (called by ``close``)."""
 
@@ -88,11 +92,7 @@ class LiveEnv(WebEnv):
         self._steps = 0
         self.session.end_episode()  # the previous episode's pages are gone before the site resets
         urls = self.setup(task, seed)
-        har = (
-            self.artifacts / "network.har"
-            if self.artifacts and self.config.options.get("har") == "on"
-            else None
-        )
+        har = self.artifacts / "network.har" if self.artifacts and self.records_har(task) else None
         self.session.new_episode(har_path=har, **self.context_options(task))
         self.load(urls)
         return self._observe(None), {"start_urls": urls}
