@@ -58,8 +58,25 @@ def test_a_network_task_without_a_har_is_the_librarys_error_not_a_crash():
 
 def test_a_missing_library_is_a_usage_error_naming_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "webarena_verified.api.internal.evaluator", None)
-    with pytest.raises(UsageError, match=r"pip install 'webbench\[verified\]'"):
-        wv.score_verified(tasks()[0], None, None)
+    wv._library.cache_clear()
+    try:
+        with pytest.raises(UsageError, match=r"pip install 'webbench\[verified\]'"):
+            wv.score_verified(tasks()[0], None, None)
+    finally:
+        wv._library.cache_clear()
+
+
+def test_the_data_checksum_is_the_librarys_and_follows_the_file(tmp_path):
+    from webarena_verified.core.utils.checksum import compute_data_file_checksum
+
+    wv.score_verified(tasks()[0], None, None)  # installs the kept checksum
+    from webarena_verified.api.internal import evaluator
+
+    path = tmp_path / "data.json"
+    path.write_text("[1]")
+    assert evaluator.compute_data_file_checksum(path) == compute_data_file_checksum(path)
+    path.write_text("[1, 2]")
+    assert evaluator.compute_data_file_checksum(path) == compute_data_file_checksum(path)
 
 
 def test_a_users_task_file_of_fewer_than_812_tasks_is_scored(tmp_path):

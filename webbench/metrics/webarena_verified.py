@@ -12,7 +12,9 @@ limits of the library's facade are worked around, and named:
   own result for a missing trace: an error, score 0);
 - it refuses a task file (``test_data_file``) that does not hold exactly 812 tasks: a user's
   task file is loaded as a subset of itself (the library's own subset mechanism), which lifts
-  only that count check.
+  only that count check;
+- it hashes the whole task file again on every evaluation (for the result's data checksum, a
+  third of its time): the hash is kept per file version (path, size, modification time).
 
 :func:`verified_exports` gives the files of the official offline layout
 (``<task_id>/agent_response.json``, ``network.har``, ``run_config.json``) that
@@ -101,9 +103,27 @@ class VerifiedResult:
         }
 
 
+@functools.lru_cache(maxsize=16)
+def _file_checksum(path: str, size: int, mtime_ns: int, checksum: Any) -> str:
+    return checksum(path)
+
+
+def _kept_checksum(checksum: Any) -> Any:
+    """Return ``checksum`` (the library's hash of a data file) computed once per file version."""
+
+    def kept(file_path: str | Path) -> str:
+        stat = Path(file_path).stat()
+        return _file_checksum(str(file_path), stat.st_size, stat.st_mtime_ns, checksum)
+
+    kept.kept = True  # type: ignore[attr-defined]
+    return kept
+
+
+@functools.lru_cache(maxsize=1)
 def _library() -> Any:
     """Return the ``webarena_verified`` modules this file uses; VerifiedMissingError without them."""
     try:
+        from webarena_verified.api.internal import evaluator as evaluator_module
         from webarena_verified.api.internal.data_reader import WebArenaVerifiedDataReader
         from webarena_verified.api.internal.evaluator import WebArenaVerifiedEvaluator
         from webarena_verified.types.config import EnvironmentConfig, WebArenaVerifiedConfig
@@ -113,6 +133,9 @@ def _library() -> Any:
         raise VerifiedMissingError(
             f"WebArena-Verified scoring needs the official library: {EXTRA} ({exc})"
         ) from None
+    checksum = evaluator_module.compute_data_file_checksum
+    if not getattr(checksum, "kept", False):
+        evaluator_module.compute_data_file_checksum = _kept_checksum(checksum)
     return {
         "reader": WebArenaVerifiedDataReader,
         "evaluator": WebArenaVerifiedEvaluator,
@@ -137,6 +160,17 @@ def _scorer(task_data_file: Path | None) -> tuple[Any, Any]:
         return config, lib["reader"](config, subset=subset)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise VerifiedTaskError(f"{task_data_file}: not a WebArena-Verified task file ({exc})") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _config(task_data_file: Path | None, envs: tuple[tuple[str, str], ...]) -> Any:
+    """Return the library's config for the task file and the (placeholder, base URL) pairs."""
+    base, _reader = _scorer(task_data_file)
+    if not envs:
+        return base
+    return _library()["config"](
+        test_data_file=base.test_data_file, environments={k: {"urls": [url]} for k, url in envs}
+    )
 
 
 def environments(sites: Mapping[str, str] | None, task_sites: list[str]) -> dict[str, Any] | None:
@@ -171,9 +205,10 @@ def score_verified(
     VerifiedMissingError when the library is not installed.
     """
     lib = _library()
-    base, reader = _scorer(task_data_file.resolve() if task_data_file else None)
+    data_file = task_data_file.resolve() if task_data_file else None
+    _base, reader = _scorer(data_file)
     envs = environments(sites, list(task.get("sites", [])))
-    config = lib["config"](test_data_file=base.test_data_file, environments=envs) if envs else base
+    config = _config(data_file, tuple(sorted((k, v["urls"][0]) for k, v in (envs or {}).items())))
     trace: Any
     if har_path is not None and Path(har_path).is_file():
         trace, kind = Path(har_path), "har"
