@@ -76,6 +76,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
     from webbench.metrics.webarena_verified import rescore_verified
 
     tasks = json.loads(TASK_FILE.read_text(encoding="utf-8"))
