@@ -126,7 +126,7 @@ def _library() -> Any:
         from webarena_verified.api.internal import evaluator as evaluator_module
         from webarena_verified.api.internal.data_reader import WebArenaVerifiedDataReader
         from webarena_verified.api.internal.evaluator import WebArenaVerifiedEvaluator
-        from webarena_verified.types.config import EnvironmentConfig, WebArenaVerifiedConfig
+        from webarena_verified.types.config import WebArenaVerifiedConfig
         from webarena_verified.types.data import TaskSubset
         from webarena_verified.types.eval import WEBARENA_VERIFIED_VERSION
     except ImportError as exc:
@@ -140,7 +140,6 @@ def _library() -> Any:
         "reader": WebArenaVerifiedDataReader,
         "evaluator": WebArenaVerifiedEvaluator,
         "config": WebArenaVerifiedConfig,
-        "environment": EnvironmentConfig,
         "subset": TaskSubset,
         "version": WEBARENA_VERIFIED_VERSION,
     }

@@ -51,9 +51,13 @@ def _rescored_record(record: EpisodeRecord, info: dict[str, Any]) -> EpisodeReco
     )
 
 
-def _new_store(source: RunStore, out: Path, run_id: str, config: EvalConfig) -> RunStore:
+def _check_new(out: Path, run_id: str) -> None:
     if (out / run_id / MANIFEST).exists():
         raise RunStoreError(f"{out / run_id} already exists: give another --run-id (or remove it)")
+
+
+def _new_store(source: RunStore, out: Path, run_id: str, config: EvalConfig) -> RunStore:
+    _check_new(out, run_id)
     manifest = dict(source.manifest)
     manifest.update(
         run_id=run_id,
@@ -71,6 +75,8 @@ def rescore_run(
     ``<run_id>.rescored``) with the judge settings ``judges`` (``JUDGE_FIELDS``; the run's own
     for those not given); return the new folder, its summary and the episodes not re-scored."""
     source = RunStore.open(source_dir)
+    out, run_id = out or source.path.parent, run_id or f"{source.path.name}.rescored"
+    _check_new(out, run_id)
     saved = EvalConfig(**source.manifest["config"])
     given = {k: v for k, v in (judges or {}).items() if k in JUDGE_FIELDS and v is not None}
     if "judge_prompts" in given:
@@ -84,24 +90,26 @@ def rescore_run(
     )
     records = source.episodes()
     tasks = {task.id: task for task in suite.load_tasks(split, data)} if records else {}
-    store = _new_store(source, out or source.path.parent, run_id or f"{source.path.name}.rescored", config)
+    rescored: list[EpisodeRecord] = []
     skipped: list[tuple[str, int, str]] = []
+    for record in records:  # all scored before the new folder exists: a hook's error leaves nothing
+        task = tasks.get(record.task_id)
+        info = None
+        if task is None:
+            reason = "task not in the suite's data"
+        elif not record.ok:
+            reason = f"status {record.status}"
+        else:
+            info = suite.rescore(task, record.to_json(), source.artifacts(record), env_config)
+            reason = "needs the live page"
+        if info is None:
+            skipped.append((record.task_id, record.episode, reason))
+        rescored.append(record if info is None else _rescored_record(record, info))
+    store = _new_store(source, out, run_id, config)
     try:
-        for record in records:
-            task = tasks.get(record.task_id)
-            info = None
-            if task is None:
-                reason = "task not in the suite's data"
-            elif not record.ok:
-                reason = f"status {record.status}"
-            else:
-                info = suite.rescore(task, record.to_json(), source.artifacts(record), env_config)
-                reason = "needs the live page"
-            new = record if info is None else _rescored_record(record, info)
-            if info is None:
-                skipped.append((record.task_id, record.episode, reason))
-            trajectory = new.trajectory and os.path.relpath(source.path / new.trajectory, store.path)
-            store.append(replace(new, attempt=None, trajectory=trajectory))
+        for record in rescored:
+            trajectory = record.trajectory and os.path.relpath(source.path / record.trajectory, store.path)
+            store.append(replace(record, attempt=None, trajectory=trajectory))
         summary = compute_summary(store)
         summary["rescore"] = {
             "from": source.path.name,
