@@ -111,14 +111,16 @@ def test_write_file_stays_inside_the_run_folder(tmp_path):
         store.release()
 
 
-def official_cli(layout: Path) -> dict[int, float]:
-    """Return the score of each task the official CLI finds in ``layout`` (its eval_result.json files)."""
+def official_cli(layout: Path, cwd: Path | None = None) -> dict[int, float]:
+    """Return the score of each task the official CLI finds in ``layout`` (its eval_result.json
+    files), run in ``cwd``."""
     done = subprocess.run(
         [sys.executable, "-m", "webarena_verified", "eval-tasks", "--output-dir", str(layout)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, cwd=cwd,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    return {int(p.parent.name): json.loads(p.read_text())["score"] for p in layout.glob("*/eval_result.json")}
+    found = (cwd or Path.cwd()) / layout
+    return {int(p.parent.name): json.loads(p.read_text())["score"] for p in found.glob("*/eval_result.json")}
 
 
 def test_the_official_cli_on_the_layout_gives_the_same_scores(tmp_path):
@@ -148,6 +150,36 @@ def test_the_official_cli_on_the_layout_gives_the_same_scores(tmp_path):
     official = official_cli(layout)
     assert official == ours
     assert set(official.values()) == {0.0, 1.0}
+
+
+def test_the_cli_rescores_a_run_on_a_users_task_file_from_the_run_folder(tmp_path):
+    official = tasks()
+    mine = [
+        {**official[0], "task_id": 9000},
+        {**official[44], "task_id": 9001},
+        {**official[94], "task_id": 5},
+    ]
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(mine))
+    episodes = [
+        (mine[0], answer("retrieve", data=["Quest Lumaflex™ Band"]), None),
+        (mine[1], answer("navigate"), [entry("GET", SITES["GITLAB"] + "/dashboard/todos", page=True)]),
+        (mine[2], answer("retrieve", data=["$1.00"]), None),
+    ]
+    store = RunStore.create(tmp_path, "run", {"config": {}})
+    ours = {}
+    try:
+        for index, (task, text, entries) in enumerate(episodes):
+            har = _har(tmp_path, index, entries)
+            for relative, content in wv.verified_exports(task, text, har and har.parent, SITES, path).items():
+                store.write_file(relative, content)
+            ours[task["task_id"]] = wv.score_verified(task, text, har, path, sites=SITES).score
+    finally:
+        store.release()
+    assert ours == {9000: 1.0, 9001: 1.0, 5: 0.0}
+    padded = json.loads((store.path / wv.LAYOUT_TASKS).read_text())
+    assert len(padded) == 812 and padded[:3] == mine
+    assert official_cli(Path(wv.LAYOUT), cwd=store.path) == ours
 
 
 def test_the_cli_reads_a_placeholder_trace_and_an_empty_answer_like_the_library(tmp_path):

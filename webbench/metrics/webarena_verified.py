@@ -38,6 +38,11 @@ from webbench.core.errors import UsageError
 EXTRA = "pip install 'webbench[verified]'"
 #: Where the offline layout goes in a run folder (one folder per task id below it).
 LAYOUT = "webarena-verified"
+#: The layout's task file for a run on a user's task file, relative to the run folder (the
+#: official CLI reads it from there: run it in the run folder).
+LAYOUT_TASKS = f"{LAYOUT}/test_data.json"
+#: The number of tasks the official reader and CLI insist on in a task file.
+OFFICIAL_COUNT = 812
 #: The one-entry trace given for answer-only tasks when the episode recorded none (never read).
 PLACEHOLDER_TRACE: tuple[dict[str, Any], ...] = (
     {
@@ -291,7 +296,9 @@ def verified_exports(
     (the raw answer, empty for none: the library reads both as no answer), ``network.har``
     (the recorded one; the placeholder for an answer-only task without one; none for a task with
     network checks and no HAR: the official CLI then lists it as skipped) and ``run_config.json``
-    (the site URLs and the task file, which the CLI reads per task)."""
+    (the site URLs and the task file, which the CLI reads per task); for a run on a user's task
+    file also ``webarena-verified/test_data.json`` (see :func:`layout_task_file`), named in
+    ``run_config.json`` relative to the run folder."""
     folder = f"{LAYOUT}/{int(task['task_id'])}"
     files: dict[str, bytes | Path] = {f"{folder}/agent_response.json": (answer or "").encode("utf-8")}
     har = artifacts / "network.har" if artifacts is not None else None
@@ -305,6 +312,28 @@ def verified_exports(
     if envs:
         run_config["environments"] = envs
     if task_data_file is not None:
-        run_config["test_data_file"] = str(Path(task_data_file).resolve())
+        files[LAYOUT_TASKS] = layout_task_file(Path(task_data_file).resolve())
+        run_config["test_data_file"] = LAYOUT_TASKS
     files[f"{folder}/run_config.json"] = (json.dumps(run_config, indent=2) + "\n").encode("utf-8")
     return files
+
+
+@functools.lru_cache(maxsize=4)
+def layout_task_file(task_data_file: Path) -> bytes:
+    """Return the task file the official CLI can load for a run on the user's ``task_data_file``:
+    its tasks, then official tasks of other ids up to the 812 that the CLI's reader insists on (the
+    CLI scores only the task folders it finds, so the padding is never scored). VerifiedTaskError
+    when the file cannot be read or holds more than 812 tasks."""
+    official_file = _scorer(None)[0].test_data_file
+    try:
+        mine = json.loads(task_data_file.read_text(encoding="utf-8"))
+        used = {int(task["task_id"]) for task in mine}
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise VerifiedTaskError(f"{task_data_file}: not a WebArena-Verified task file ({exc})") from None
+    if len(mine) > OFFICIAL_COUNT:
+        raise VerifiedTaskError(
+            f"{task_data_file}: {len(mine)} tasks; the official CLI loads at most {OFFICIAL_COUNT}"
+        )
+    official = json.loads(official_file.read_text(encoding="utf-8"))
+    padding = [task for task in official if task["task_id"] not in used][: OFFICIAL_COUNT - len(mine)]
+    return json.dumps(mine + padding, ensure_ascii=False).encode("utf-8")
