@@ -34,7 +34,18 @@ TESTS = Path(__file__).resolve().parent
 # The exact commands (written out here, not computed from the module under test).
 
 SHOPPING_UP = [
-    ["docker", "run", "--name", "shopping", "-d", "-p", "127.0.0.1:7770:80", "shopping_final_0712"],
+    [
+        "docker",
+        "run",
+        "--name",
+        "shopping",
+        "-d",
+        "--pull",
+        "never",
+        "-p",
+        "127.0.0.1:7770:80",
+        "shopping_final_0712",
+    ],
     [
         "docker",
         "exec",
@@ -66,7 +77,18 @@ SHOPPING_UP = [
     ["docker", "exec", "shopping", "/var/www/magento2/bin/magento", "cache:flush"],
 ]
 ADMIN_UP_ON_HOST = [
-    ["docker", "run", "--name", "shopping_admin", "-d", "-p", "0.0.0.0:7780:80", "shopping_admin_final_0719"],
+    [
+        "docker",
+        "run",
+        "--name",
+        "shopping_admin",
+        "-d",
+        "--pull",
+        "never",
+        "-p",
+        "0.0.0.0:7780:80",
+        "shopping_admin_final_0719",
+    ],
     [
         "docker",
         "exec",
@@ -124,6 +146,8 @@ FORUM_UP = [
         "--name",
         "forum",
         "-d",
+        "--pull",
+        "never",
         "-p",
         "127.0.0.1:9999:80",
         "postmill-populated-exposed-withimg",
@@ -136,6 +160,8 @@ GITLAB_UP = [
         "--name",
         "gitlab",
         "-d",
+        "--pull",
+        "never",
         "-p",
         "127.0.0.1:8023:8023",
         "gitlab-populated-final-port8023",
@@ -160,6 +186,8 @@ WIKIPEDIA_UP = [
         "--name",
         "wikipedia",
         "-d",
+        "--pull",
+        "never",
         "-p",
         "127.0.0.1:8888:80",
         "-v",
@@ -175,6 +203,8 @@ V_SHOPPING_UP = [
         "--name",
         "webarena-verified-shopping",
         "-d",
+        "--pull",
+        "never",
         "-p",
         "127.0.0.1:7770:80",
         "-p",
@@ -199,6 +229,8 @@ V_GITLAB_UP = [
         "--name",
         "webarena-verified-gitlab",
         "-d",
+        "--pull",
+        "never",
         "--shm-size",
         "2g",
         "-p",
@@ -224,6 +256,8 @@ V_WIKIPEDIA_RUN = [
     "--name",
     "webarena-verified-wikipedia",
     "-d",
+    "--pull",
+    "never",
     "-p",
     "127.0.0.1:8888:8080",
     "-p",
@@ -396,6 +430,7 @@ def test_compose_files_hold_the_planned_containers(flavour):
     for site, box in docker.containers(flavour).items():
         service = services[site]
         assert (service["image"], service["container_name"]) == (box.image, box.name)
+        assert service["pull_policy"] == "never", site
         expected = {f"127.0.0.9:{box.port}:{box.inner}/tcp"}
         if box.ctrl_port is not None:
             expected.add(f"127.0.0.9:{box.ctrl_port}:8877/tcp")

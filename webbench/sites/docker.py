@@ -13,6 +13,7 @@ Two flavours of images, both loaded by the user from their own tar files (``dock
   service on container port 8877, started and configured as its own ``ContainerManager`` does
   (``env-ctrl start --wait``, then ``env-ctrl init --base-url``).
 
+``docker run`` never pulls (``--pull never``): the images come from ``docker load``.
 Every port is published on ``bind`` (127.0.0.1 unless told otherwise); base URLs use ``host``.
 Reset re-creates the containers from the images (the only full reset either flavour has; env-ctrl's
 HTTP API offers ``GET /status`` and ``POST /init|/start|/stop``, none of which restores the data).
@@ -196,7 +197,7 @@ def _run(box: Container, flavour: str, options: Options) -> list[str]:
     ports = [f"{options.bind}:{box.port}:{box.inner}"]
     if box.ctrl_port is not None:
         ports.append(f"{options.bind}:{box.ctrl_port}:{ENV_CTRL_PORT}")
-    command = ["docker", "run", "--name", box.name, "-d", *box.options]
+    command = ["docker", "run", "--name", box.name, "-d", "--pull", "never", *box.options]
     for port in ports:
         command += ["-p", port]
     for volume in volumes:
