@@ -56,6 +56,18 @@ def standin_sites(sites: list[str], slot: int = 0) -> Iterator[FakeSites]:
         handle.stop()
 
 
+@contextlib.contextmanager
+def broken_standin_sites(sites: list[str], slot: int = 0) -> Iterator[FakeSites]:
+    """Like :func:`standin_sites`, but each site's process is a module that does not exist."""
+    handle = FakeSites({site: SiteProcess(site, "standin_fakes_no_such_module", []) for site in sites})
+    try:
+        for site, proc in handle.processes.items():
+            handle.urls[site.upper()] = proc.start()
+        yield handle
+    finally:
+        handle.stop()
+
+
 def serve() -> None:
     """Serve the login page and the reset counter on 127.0.0.1 until the parent goes away."""
     exit_with_parent()

@@ -660,11 +660,21 @@ def test_killed_keeper_takes_its_sites_and_its_state_goes_stale(standins, capsys
     state_file.unlink()
 
 
-def test_standins_that_fail_to_start_report_one_line(standins, capsys):
+def test_standins_that_fail_to_start_report_one_line(standins, capsys, monkeypatch):
     _, state_file = standins
-    done = sites(capsys, "up", "--sites", "gitlab")
+    unknown = sites(capsys, "up", "--sites", "gitlab")
+    assert (
+        unknown.returncode == 2
+        and unknown.stderr == "webbench: error: no stand-in for gitlab; stand-ins: shopping, reddit\n"
+    )
+    monkeypatch.setenv("WEBBENCH_STANDINS", "standin_fakes:broken_standin_sites")
+    done = sites(capsys, "up", "--sites", "reddit")
     assert done.returncode == 1
-    assert done.stdout.splitlines() == [done.stdout.strip()] and "no stand-in for gitlab" in done.stdout
+    assert done.stdout.splitlines() == [done.stdout.strip()]
+    assert (
+        "stand-in sites exited with code 1" in done.stdout
+        and "reddit: exited before listening" in done.stdout
+    )
     assert not state_file.exists()
 
 

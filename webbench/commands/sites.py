@@ -42,10 +42,7 @@ def _sites(args: argparse.Namespace) -> list[str] | None:
     sites = [s.strip() for s in args.sites.split(",") if s.strip()]
     if not sites:
         raise UsageError("--sites: no site named")
-    for site in sites:
-        if site not in docker.SITE_NAMES:
-            raise UsageError(f"unknown site {site!r}; known: {', '.join(docker.SITE_NAMES)}")
-    return sites
+    return docker.check_names(sites)
 
 
 def _report(urls: dict[str, str], timeout: float) -> bool:
@@ -91,8 +88,14 @@ def _standins(args: argparse.Namespace, sites: list[str] | None) -> int:
         raise UsageError("--dry-run: only for the docker and verified backends (stand-ins run no docker)")
     state = detached.read_state()
     if args.action == "up":
+        offered = detached.offered_sites()
         if sites is None:
-            sites = detached.default_sites()
+            if offered is None:
+                raise UsageError(f"stand-in sites {detached.factory_name()}: no STANDIN_SITES; pass --sites")
+            sites = list(offered)
+        missing = [s for s in sites if offered is not None and s not in offered]
+        if missing:
+            raise UsageError(f"no stand-in for {', '.join(missing)}; stand-ins: {', '.join(offered or ())}")
         state = detached.start(sites)
         print(f"stand-in sites up (pid {state['pid']}; state in {detached.state_path()})")
         _report(state["urls"], health.DEFAULT_TIMEOUT)

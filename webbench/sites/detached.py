@@ -72,12 +72,10 @@ def load_factory(name: str) -> Callable[..., Any]:
     return function
 
 
-def default_sites() -> list[str]:
-    """Return the sites the stand-in module offers (its ``STANDIN_SITES``); UsageError when it has none."""
+def offered_sites() -> tuple[str, ...] | None:
+    """Return the sites the stand-in module offers (its ``STANDIN_SITES``), or None when it does not say."""
     sites = getattr(_module(factory_name()), "STANDIN_SITES", None)
-    if not sites:
-        raise UsageError(f"stand-in sites {factory_name()}: no STANDIN_SITES; pass --sites")
-    return list(sites)
+    return tuple(sites) if sites else None
 
 
 def _alive(pid: int) -> bool:

@@ -152,12 +152,19 @@ def supported(flavour: str) -> tuple[str, ...]:
     return tuple(s for s in SITE_NAMES if s in table or (flavour == "webarena" and s == "map"))
 
 
-def check_sites(sites: Iterable[str], flavour: str) -> list[str]:
-    """Return ``sites`` in run order, checked: UsageError naming an unknown site or one without an image."""
+def check_names(sites: Iterable[str]) -> list[str]:
+    """Return ``sites`` without repeats, in their order; UsageError naming a site WebArena does not have."""
     chosen = list(dict.fromkeys(sites))
     for site in chosen:
         if site not in SITE_NAMES:
             raise UsageError(f"unknown site {site!r}; known: {', '.join(SITE_NAMES)}")
+    return chosen
+
+
+def check_sites(sites: Iterable[str], flavour: str) -> list[str]:
+    """Return ``sites`` in run order, checked: UsageError naming an unknown site or one without an image."""
+    chosen = check_names(sites)
+    for site in chosen:
         if site not in supported(flavour):
             raise UsageError(
                 f"{site}: no {flavour} image; serve it as docker/README.md says and set {VARIABLES[site]}"
