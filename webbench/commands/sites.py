@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 from pathlib import Path
 
 from webbench.core.errors import UsageError
@@ -65,10 +66,14 @@ def _docker(args: argparse.Namespace, sites: list[str] | None) -> int:
         for command in commands:
             print(shlex.join(command))
         return 0
-    outputs = docker.run(commands, args.timeout)
-    if args.action == "status":
-        for out in outputs:
-            print(out.rstrip())
+    if args.action != "status":
+        docker.run(commands, args.timeout)
+    else:  # the sites may run elsewhere (--host): their health lines come even without docker here
+        try:
+            for out in docker.run(commands, args.timeout):
+                print(out.rstrip())
+        except SiteError as exc:
+            print(f"docker: {exc}")
     if args.action == "down":
         return 0
     urls = docker.site_urls(chosen, flavour, args.host)
@@ -131,5 +136,5 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
             return _standins(args, sites)
         return _docker(args, sites)
     except SiteError as exc:
-        print(f"webbench: error: {exc}")
+        print(f"webbench: error: {exc}", file=sys.stderr)
         return 1

@@ -180,7 +180,11 @@ def control(state: dict[str, Any], path: str, method: str = "GET", timeout: floa
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback URL
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        raise SiteError(f"stand-in sites: {exc.read().decode(errors='replace')[:300]}") from exc
+        try:
+            reason = json.loads(exc.read())["error"]
+        except (ValueError, KeyError, TypeError):
+            reason = f"HTTP {exc.code}"
+        raise SiteError(f"stand-in sites: {reason}") from exc
     except (OSError, ValueError) as exc:
         raise SiteError(f"stand-in sites: control API not answering ({exc})") from exc
 
