@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import hashlib
 import hmac
 import json
@@ -30,6 +31,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -112,6 +114,31 @@ def to_float(value: str | None, default: float = 0.0) -> float:
 
 
 Handler = Callable[..., Response]
+
+
+def login_required(current: Callable[[Request], str | None], login_url: str) -> Callable[[Handler], Handler]:
+    """Return a decorator for handlers that need a login.
+
+    The decorated handler is called as ``handler(request, user, **groups)`` with the user
+    ``current(request)`` returns; when that is None the answer is a redirect to ``login_url``.
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def wrapped(request: Request, **groups: str) -> Response:
+            user = current(request)
+            if user is None:
+                return redirect(login_url)
+            return handler(request, user, **groups)
+
+        return wrapped
+
+    return decorate
+
+
+def now(fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """Return the current UTC time in ``fmt`` (Magento's "YYYY-MM-DD HH:MM:SS" by default)."""
+    return datetime.now(UTC).strftime(fmt)
 
 
 class Site:

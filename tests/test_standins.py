@@ -8,11 +8,11 @@ import subprocess
 import sys
 import textwrap
 import urllib.parse
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, wait_until
 from standin_client import Client, form_with_button
+from test_infinity_sites import gone, listening
 
 from webbench.core.errors import UsageError
 from webbench.sites.process import SiteError
@@ -28,20 +28,6 @@ LATEST_ORDERS = (
 def sites():
     with standin_sites(STANDIN_SITES) as started:
         yield started
-
-
-def gone(pid: int) -> bool:
-    """Return True when no process ``pid`` exists (a zombie counts as gone)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
-    except (FileNotFoundError, IndexError):
-        return True
-
-
-def listening(pid: int) -> list[str]:
-    """Return the local addresses process ``pid`` listens on (TCP), from ``ss -ltnp``."""
-    out = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, timeout=30, check=True).stdout
-    return [line.split()[3] for line in out.splitlines() if re.search(rf"pid={pid},", line)]
 
 
 def admin_token(client: Client) -> str:

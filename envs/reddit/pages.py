@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from envs._html import button, document, field, form, h, link, select
-from envs._web import Request, Response, Site, html_page, not_found, redirect, slugify, to_int
+from envs._web import (
+    Request,
+    Response,
+    Site,
+    html_page,
+    login_required,
+    not_found,
+    now,
+    redirect,
+    slugify,
+    to_int,
+)
 
+MINUTES = "%Y-%m-%d %H:%M"
 COOKIE = "PHPSESSID"
 FORUM_NAME = re.compile(r"[A-Za-z0-9_]{3,25}")
 VOTE_CLASS = {1: "vote vote--user-upvoted", -1: "vote vote--user-downvoted", 0: "vote"}
@@ -65,14 +76,7 @@ def install(site: Site) -> None:
             document(f"{title} | Postmill", [h("header", {"class": "site-header"}, nav), main, aside]), status
         )
 
-    def need_login(handler):
-        def wrapped(request: Request, **groups: str) -> Response:
-            user = current(request)
-            if user is None:
-                return redirect("/login")
-            return handler(request, user, **groups)
-
-        return wrapped
+    need_login = login_required(current, "/login")
 
     def vote_form(action: str, item: dict[str, Any], user: str | None) -> object:
         mine = item["votes"].get(user, 0) if user else 0
@@ -372,7 +376,7 @@ def install(site: Site) -> None:
             "author": user,
             "body": body,
             "parent": parent if parent in comments else None,
-            "created_at": now(),
+            "created_at": now(MINUTES),
             "base_score": 1,
             "votes": {},
         }
@@ -448,7 +452,7 @@ def install(site: Site) -> None:
             "body": data["body"],
             "url": data["url"],
             "author": user,
-            "created_at": now(),
+            "created_at": now(MINUTES),
             "base_score": 1,
             "votes": {},
         }
@@ -567,8 +571,3 @@ def install(site: Site) -> None:
             return not_found(request.path)
         state()["users"][user]["biography"] = request.form.get("user_biography[biography]", "").strip()
         return redirect(f"/user/{user}", 303)
-
-
-def now() -> str:
-    """Return the current UTC time as the forum shows it."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M")

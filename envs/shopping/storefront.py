@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from envs._html import button, document, field, form, h, link, select
-from envs._web import Request, Response, Site, html_page, not_found, redirect, to_int
+from envs._web import Request, Response, Site, html_page, login_required, not_found, now, redirect, to_int
 
 COOKIE = "PHPSESSID"
 STORE = "One Stop Market"
@@ -32,11 +31,6 @@ ADDRESS_FIELDS = (
 def money(value: float) -> str:
     """Return ``value`` as the shop prints prices ("$1,234.50")."""
     return f"${value:,.2f}"
-
-
-def now() -> str:
-    """Return the current UTC time as Magento stores it ("YYYY-MM-DD HH:MM:SS")."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def order_total(order: dict[str, Any]) -> float:
@@ -121,14 +115,7 @@ def install(site: Site) -> None:
         )
         return html_page(document(f"{title} | {STORE}", [header, main]))
 
-    def need_login(handler):
-        def wrapped(request: Request, **groups: str) -> Response:
-            email = customer(request)
-            if email is None:
-                return redirect(LOGIN + "/")
-            return handler(request, email, **groups)
-
-        return wrapped
+    need_login = login_required(customer, LOGIN + "/")
 
     def product_list(products: list[dict[str, Any]]) -> object:
         items = [
