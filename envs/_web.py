@@ -97,6 +97,12 @@ def slugify(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].rstrip("-") or "-"
 
 
+def web_url(value: str) -> str:
+    """Return ``value`` when it is an http(s) URL, else '' (no ``javascript:`` links from user input)."""
+    scheme = urllib.parse.urlsplit(value.strip()).scheme.lower()
+    return value.strip() if scheme in ("http", "https") else ""
+
+
 def to_int(value: str | None, default: int = 0) -> int:
     """Return ``value`` as an int, ``default`` when it is not one."""
     try:
@@ -224,7 +230,7 @@ def _parse_request(handler: BaseHTTPRequestHandler) -> Request:
         name, _, value = part.strip().partition("=")
         if name:
             cookies[name] = value
-    length = min(int(headers.get("content-length") or 0), MAX_BODY)
+    length = min(max(0, to_int(headers.get("content-length"))), MAX_BODY)
     body = handler.rfile.read(length) if length else b""
     form: dict[str, str] = {}
     if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -240,7 +246,13 @@ def make_handler(site: Site) -> type[BaseHTTPRequestHandler]:
         server_version = f"webbench-standin-{site.name}"
 
         def _serve(self) -> None:
-            response = site.dispatch(_parse_request(self))
+            try:
+                response = site.dispatch(_parse_request(self))
+            except Exception as exc:  # a bug in a page: answer 500 and log it, keep serving
+                self.log_error("%s %s failed: %r", self.command, self.path, exc)
+                response = html_page(
+                    document("500 Internal Server Error", h("h1", None, "Internal Server Error")), 500
+                )
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))

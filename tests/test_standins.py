@@ -81,6 +81,14 @@ def login_gitlab(base: str) -> Client:
     return client
 
 
+def test_html_builder_escapes_text_and_attribute_values():
+    from envs._html import Markup, h
+
+    out = h("a", {"href": 'x" onclick="y', "data-on": True, "hidden": None}, "<b>&</b>", h("i", None, "ok"))
+    assert out == '<a href="x&quot; onclick=&quot;y" data-on>&lt;b&gt;&amp;&lt;/b&gt;<i>ok</i></a>'
+    assert isinstance(out, Markup) and h("input", {"value": "<"}) == '<input value="&lt;">'
+
+
 # ---- processes ---------------------------------------------------------------------------
 
 
@@ -313,6 +321,10 @@ def test_forum_post_comment_vote_forum_then_reset(sites):
     )
     assert re.fullmatch(re.escape(base) + r"/f/books/120002/a-new-b-post-b", post_url)
     assert "A new &lt;b&gt;post&lt;/b&gt;" in post and "<b>post</b>" not in post  # escaped
+    status, _, refused = client.submit(
+        url, form, {form.labels["Title"]: "x", form.labels["URL"]: "javascript:alert(1)"}
+    )
+    assert status == 400 and "must start with http" in refused
     _, comment_url, page = client.submit(
         post_url, form_with_button(post, "Post"), {"comment[comment]": "First!"}
     )

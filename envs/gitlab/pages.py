@@ -6,7 +6,18 @@ import re
 from typing import Any
 
 from envs._html import button, document, field, form, h, link, select
-from envs._web import Request, Response, Site, html_page, login_required, not_found, now, redirect, to_int
+from envs._web import (
+    Request,
+    Response,
+    Site,
+    html_page,
+    login_required,
+    not_found,
+    now,
+    redirect,
+    to_int,
+    web_url,
+)
 from envs.gitlab.seed import ROLES
 
 MINUTES = "%Y-%m-%d %H:%M"
@@ -152,7 +163,7 @@ def install(site: Site) -> None:
         record = state()["users"][user]
         record["name"] = request.form.get("user[name]", record["name"]).strip() or record["name"]
         record["status"] = request.form.get("user[status][message]", record["status"]).strip()
-        record["website"] = request.form.get("user[website_url]", record["website"]).strip()
+        record["website"] = web_url(request.form.get("user[website_url]", record["website"]))
         record["bio"] = request.form.get("user[bio]", record["bio"]).strip()
         return redirect("/-/profile?saved=1", 303)
 

@@ -17,6 +17,7 @@ from envs._web import (
     redirect,
     slugify,
     to_int,
+    web_url,
 )
 
 MINUTES = "%Y-%m-%d %H:%M"
@@ -440,8 +441,14 @@ def install(site: Site) -> None:
             for key in ("url", "title", "body", "forum")
         }
         forum = find_forum(data["forum"] or name or "")
-        if forum is None or not data["title"]:
-            error = "Choose a forum." if forum is None else "The title must not be empty."
+        error = ""
+        if forum is None:
+            error = "Choose a forum."
+        elif not data["title"]:
+            error = "The title must not be empty."
+        elif data["url"] and not web_url(data["url"]):
+            error = "The URL must start with http:// or https://."
+        if error:
             return submit_form(request, name or "", data, error, 400)
         posts = state()["posts"]
         pid = max(posts, default=0) + 1
