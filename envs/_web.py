@@ -29,7 +29,7 @@ import re
 import secrets
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -140,6 +140,13 @@ def login_required(current: Callable[[Request], str | None], login_url: str) -> 
         return wrapped
 
     return decorate
+
+
+def header_login(request: Request, header: str, passwords: Mapping[str, str]) -> str | None:
+    """Return the user named by a WebArena-Verified auto-login header ``user:password`` if it is right."""
+    user, _, password = request.headers.get(header.lower(), "").partition(":")
+    known = passwords.get(user)
+    return user if known is not None and hmac.compare_digest(known, password) else None
 
 
 def now(fmt: str = "%Y-%m-%d %H:%M:%S") -> str:

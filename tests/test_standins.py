@@ -208,6 +208,22 @@ def test_gitlab_login_form_and_profile(sites):
     assert status == 200 and url == base + "/-/profile" and "Byte Blaze" in page
 
 
+def test_webarena_verified_header_logins(sites):
+    shop, admin, reddit = sites.urls["SHOPPING"], sites.urls["SHOPPING_ADMIN"], sites.urls["REDDIT"]
+    headers = {"X-M2-Customer-Auto-Login": "emma.lopez@gmail.com:Password.123"}
+    assert Client(shop).get("/wishlist/", headers)[1] == shop + "/wishlist/"
+    wrong = {"X-M2-Customer-Auto-Login": "emma.lopez@gmail.com:nope"}
+    assert Client(shop).get("/wishlist/", wrong)[1] == shop + "/customer/account/login/"
+    assert (
+        "Dashboard"
+        in Client(admin).get(admin + "/dashboard", {"X-M2-Admin-Auto-Login": "admin:admin1234"})[2]
+    )
+    page = Client(reddit).get(
+        "/user/MarvelsGrantMan136/account", {"X-Postmill-Auto-Login": "MarvelsGrantMan136:test1234"}
+    )[2]
+    assert "Delete" in page
+
+
 # ---- REST --------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from envs._web import (
     Request,
     Response,
     Site,
+    header_login,
     html_page,
     login_required,
     not_found,
@@ -21,6 +22,7 @@ from envs._web import (
 )
 
 MINUTES = "%Y-%m-%d %H:%M"
+AUTO_LOGIN = "X-Postmill-Auto-Login"
 COOKIE = "PHPSESSID"
 FORUM_NAME = re.compile(r"[A-Za-z0-9_]{3,25}")
 VOTE_CLASS = {1: "vote vote--user-upvoted", -1: "vote vote--user-downvoted", 0: "vote"}
@@ -42,7 +44,10 @@ def install(site: Site) -> None:
 
     def current(request: Request) -> str | None:
         name = site.session_user(request, COOKIE)
-        return name if name in state()["users"] else None
+        if name in state()["users"]:
+            return name
+        passwords = {user: record["password"] for user, record in state()["users"].items()}
+        return header_login(request, AUTO_LOGIN, passwords)
 
     def page(
         request: Request, title: str, *content: object, sidebar: object = None, status: int = 200
