@@ -490,6 +490,7 @@ def install(site: Site) -> None:
                             {"href": f"/{name}", "class": "gl-avatar-labeled-label"},
                             state()["users"][name]["name"],
                         ),
+                        " ",
                         h("span", {"class": "gl-avatar-labeled-sublabel"}, f"@{name}"),
                     ),
                 ),

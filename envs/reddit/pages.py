@@ -60,7 +60,7 @@ def install(site: Site) -> None:
                 link("/logout", "Log out"),
             ]
             if user
-            else [link("/login", "Log in"), link("/registration", "Sign up")]
+            else [link("/login", "Log in")]
         )
         nav = h(
             "nav",

@@ -93,7 +93,7 @@ def install(site: Site) -> None:
                 link("/customer/account/logout/", "Sign Out"),
             ]
             if email
-            else [link(LOGIN + "/", "Sign In"), link("/customer/account/create/", "Create an Account")]
+            else [link(LOGIN + "/", "Sign In")]
         )
         welcome = f"Welcome, {state()['customers'][email]['firstname']}!" if email else "Default welcome msg!"
         search = form(
@@ -283,7 +283,6 @@ def install(site: Site) -> None:
             field("Email", "login[username]", request.form.get("login[username]", ""), "email", id="email"),
             field("Password", "login[password]", kind="password", id="pass"),
             button("Sign In", id="send2", **{"class": "action login primary"}),
-            link("/customer/account/forgotpassword/", "Forgot Your Password?"),
             id="login-form",
             **{"class": "form form-login"},
         )
