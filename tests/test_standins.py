@@ -106,6 +106,27 @@ def test_each_site_has_a_loopback_url_and_listens_on_loopback_only(sites):
     assert envs_dir() == ROOT / "envs"
 
 
+@pytest.mark.parametrize("module", ["envs.shopping", "envs.reddit", "envs.gitlab"])
+def test_each_site_runs_by_hand_from_the_repo_root(module):
+    # By hand there is no parent pipe: stdin at end-of-file must not stop the site.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, "--port", "0"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        word, port = proc.stdout.readline().split()
+        assert word == "listening" and listening(proc.pid) == [f"127.0.0.1:{port}"]
+        status, health = Client(f"http://127.0.0.1:{port}").json("/__webbench__/health")
+        assert status == 200 and health == {"site": module.split(".")[1], "status": "ok"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def test_unknown_or_unstarted_sites_are_named():
     with pytest.raises(UsageError, match="'map'"):
         standin_sites(["map"]).__enter__()
