@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import hashlib
 import hmac
 import json
@@ -28,8 +29,9 @@ import re
 import secrets
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -95,6 +97,12 @@ def slugify(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].rstrip("-") or "-"
 
 
+def web_url(value: str) -> str:
+    """Return ``value`` when it is an http(s) URL, else '' (no ``javascript:`` links from user input)."""
+    scheme = urllib.parse.urlsplit(value.strip()).scheme.lower()
+    return value.strip() if scheme in ("http", "https") else ""
+
+
 def to_int(value: str | None, default: int = 0) -> int:
     """Return ``value`` as an int, ``default`` when it is not one."""
     try:
@@ -112,6 +120,38 @@ def to_float(value: str | None, default: float = 0.0) -> float:
 
 
 Handler = Callable[..., Response]
+
+
+def login_required(current: Callable[[Request], str | None], login_url: str) -> Callable[[Handler], Handler]:
+    """Return a decorator for handlers that need a login.
+
+    The decorated handler is called as ``handler(request, user, **groups)`` with the user
+    ``current(request)`` returns; when that is None the answer is a redirect to ``login_url``.
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def wrapped(request: Request, **groups: str) -> Response:
+            user = current(request)
+            if user is None:
+                return redirect(login_url)
+            return handler(request, user, **groups)
+
+        return wrapped
+
+    return decorate
+
+
+def header_login(request: Request, header: str, passwords: Mapping[str, str]) -> str | None:
+    """Return the user named by a WebArena-Verified auto-login header ``user:password`` if it is right."""
+    user, _, password = request.headers.get(header.lower(), "").partition(":")
+    known = passwords.get(user)
+    return user if known is not None and hmac.compare_digest(known, password) else None
+
+
+def now(fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """Return the current UTC time in ``fmt`` (Magento's "YYYY-MM-DD HH:MM:SS" by default)."""
+    return datetime.now(UTC).strftime(fmt)
 
 
 class Site:
@@ -197,7 +237,7 @@ def _parse_request(handler: BaseHTTPRequestHandler) -> Request:
         name, _, value = part.strip().partition("=")
         if name:
             cookies[name] = value
-    length = min(int(headers.get("content-length") or 0), MAX_BODY)
+    length = min(max(0, to_int(headers.get("content-length"))), MAX_BODY)
     body = handler.rfile.read(length) if length else b""
     form: dict[str, str] = {}
     if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -213,7 +253,13 @@ def make_handler(site: Site) -> type[BaseHTTPRequestHandler]:
         server_version = f"webbench-standin-{site.name}"
 
         def _serve(self) -> None:
-            response = site.dispatch(_parse_request(self))
+            try:
+                response = site.dispatch(_parse_request(self))
+            except Exception as exc:  # a bug in a page: answer 500 and log it, keep serving
+                self.log_error("%s %s failed: %r", self.command, self.path, exc)
+                response = html_page(
+                    document("500 Internal Server Error", h("h1", None, "Internal Server Error")), 500
+                )
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))

@@ -8,11 +8,11 @@ import subprocess
 import sys
 import textwrap
 import urllib.parse
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, wait_until
 from standin_client import Client, form_with_button
+from test_infinity_sites import gone, listening
 
 from webbench.core.errors import UsageError
 from webbench.sites.process import SiteError
@@ -28,20 +28,6 @@ LATEST_ORDERS = (
 def sites():
     with standin_sites(STANDIN_SITES) as started:
         yield started
-
-
-def gone(pid: int) -> bool:
-    """Return True when no process ``pid`` exists (a zombie counts as gone)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
-    except (FileNotFoundError, IndexError):
-        return True
-
-
-def listening(pid: int) -> list[str]:
-    """Return the local addresses process ``pid`` listens on (TCP), from ``ss -ltnp``."""
-    out = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, timeout=30, check=True).stdout
-    return [line.split()[3] for line in out.splitlines() if re.search(rf"pid={pid},", line)]
 
 
 def admin_token(client: Client) -> str:
@@ -95,6 +81,14 @@ def login_gitlab(base: str) -> Client:
     return client
 
 
+def test_html_builder_escapes_text_and_attribute_values():
+    from envs._html import Markup, h
+
+    out = h("a", {"href": 'x" onclick="y', "data-on": True, "hidden": None}, "<b>&</b>", h("i", None, "ok"))
+    assert out == '<a href="x&quot; onclick=&quot;y" data-on>&lt;b&gt;&amp;&lt;/b&gt;<i>ok</i></a>'
+    assert isinstance(out, Markup) and h("input", {"value": "<"}) == '<input value="&lt;">'
+
+
 # ---- processes ---------------------------------------------------------------------------
 
 
@@ -110,6 +104,27 @@ def test_each_site_has_a_loopback_url_and_listens_on_loopback_only(sites):
         assert len(addresses) == 1 and addresses[0].startswith("127.0.0.1:")
     assert all(sites.alive(site) for site in STANDIN_SITES)
     assert envs_dir() == ROOT / "envs"
+
+
+@pytest.mark.parametrize("module", ["envs.shopping", "envs.reddit", "envs.gitlab"])
+def test_each_site_runs_by_hand_from_the_repo_root(module):
+    # By hand there is no parent pipe: stdin at end-of-file must not stop the site.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, "--port", "0"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        word, port = proc.stdout.readline().split()
+        assert word == "listening" and listening(proc.pid) == [f"127.0.0.1:{port}"]
+        status, health = Client(f"http://127.0.0.1:{port}").json("/__webbench__/health")
+        assert status == 200 and health == {"site": module.split(".")[1], "status": "ok"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def test_unknown_or_unstarted_sites_are_named():
@@ -212,6 +227,22 @@ def test_gitlab_login_form_and_profile(sites):
     client = login_gitlab(base)
     status, url, page = client.get("/-/profile")
     assert status == 200 and url == base + "/-/profile" and "Byte Blaze" in page
+
+
+def test_webarena_verified_header_logins(sites):
+    shop, admin, reddit = sites.urls["SHOPPING"], sites.urls["SHOPPING_ADMIN"], sites.urls["REDDIT"]
+    headers = {"X-M2-Customer-Auto-Login": "emma.lopez@gmail.com:Password.123"}
+    assert Client(shop).get("/wishlist/", headers)[1] == shop + "/wishlist/"
+    wrong = {"X-M2-Customer-Auto-Login": "emma.lopez@gmail.com:nope"}
+    assert Client(shop).get("/wishlist/", wrong)[1] == shop + "/customer/account/login/"
+    assert (
+        "Dashboard"
+        in Client(admin).get(admin + "/dashboard", {"X-M2-Admin-Auto-Login": "admin:admin1234"})[2]
+    )
+    page = Client(reddit).get(
+        "/user/MarvelsGrantMan136/account", {"X-Postmill-Auto-Login": "MarvelsGrantMan136:test1234"}
+    )[2]
+    assert "Delete" in page
 
 
 # ---- REST --------------------------------------------------------------------------------
@@ -327,6 +358,10 @@ def test_forum_post_comment_vote_forum_then_reset(sites):
     )
     assert re.fullmatch(re.escape(base) + r"/f/books/120002/a-new-b-post-b", post_url)
     assert "A new &lt;b&gt;post&lt;/b&gt;" in post and "<b>post</b>" not in post  # escaped
+    status, _, refused = client.submit(
+        url, form, {form.labels["Title"]: "x", form.labels["URL"]: "javascript:alert(1)"}
+    )
+    assert status == 400 and "must start with http" in refused
     _, comment_url, page = client.submit(
         post_url, form_with_button(post, "Post"), {"comment[comment]": "First!"}
     )

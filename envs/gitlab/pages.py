@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from envs._html import button, document, field, form, h, link, select
-from envs._web import Request, Response, Site, html_page, not_found, redirect, to_int
+from envs._web import (
+    Request,
+    Response,
+    Site,
+    html_page,
+    login_required,
+    not_found,
+    now,
+    redirect,
+    to_int,
+    web_url,
+)
 from envs.gitlab.seed import ROLES
 
+MINUTES = "%Y-%m-%d %H:%M"
 COOKIE = "_gitlab_session"
 SIGN_IN = "/users/sign_in"
 NAME = r"[A-Za-z0-9_.-]+"
@@ -19,11 +30,6 @@ VISIBILITY = {
     "internal": "Internal - The project can be accessed by any logged in user.",
     "public": "Public - The project can be accessed without any authentication.",
 }
-
-
-def now() -> str:
-    """Return the current UTC time as the site shows it."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def install(site: Site) -> None:
@@ -61,14 +67,7 @@ def install(site: Site) -> None:
             document(f"{title} \u00b7 GitLab", [h("header", {"class": "navbar"}, nav), main]), status
         )
 
-    def need_login(handler):
-        def wrapped(request: Request, **groups: str) -> Response:
-            user = current(request)
-            if user is None:
-                return redirect(SIGN_IN)
-            return handler(request, user, **groups)
-
-        return wrapped
+    need_login = login_required(current, SIGN_IN)
 
     def visible(project: dict[str, Any], user: str | None) -> bool:
         return project["visibility"] == "public" or (user is not None and user in project["members"])
@@ -164,7 +163,7 @@ def install(site: Site) -> None:
         record = state()["users"][user]
         record["name"] = request.form.get("user[name]", record["name"]).strip() or record["name"]
         record["status"] = request.form.get("user[status][message]", record["status"]).strip()
-        record["website"] = request.form.get("user[website_url]", record["website"]).strip()
+        record["website"] = web_url(request.form.get("user[website_url]", record["website"]))
         record["bio"] = request.form.get("user[bio]", record["bio"]).strip()
         return redirect("/-/profile?saved=1", 303)
 
@@ -363,7 +362,7 @@ def install(site: Site) -> None:
             "labels": [x.strip() for x in request.form.get("issue[labels]", "").split(",") if x.strip()],
             "state": "opened",
             "due_date": due if re.fullmatch(r"\d{4}-\d{2}-\d{2}", due) else "",
-            "created_at": now(),
+            "created_at": now(MINUTES),
             "notes": [],
         }
         return redirect(f"{project_path(project)}/-/issues/{iid}", 303)
@@ -456,7 +455,7 @@ def install(site: Site) -> None:
             return not_found(request.path)
         text = request.form.get("note[note]", "").strip()
         if text:
-            issue["notes"].append({"author": user, "body": text, "created_at": now()})
+            issue["notes"].append({"author": user, "body": text, "created_at": now(MINUTES)})
         return redirect(f"{project_path(project)}/-/issues/{issue['iid']}", 303)
 
     @site.route("POST", rf"{PROJECT}/-/issues/(?P<iid>\d+)/toggle")
@@ -491,6 +490,7 @@ def install(site: Site) -> None:
                             {"href": f"/{name}", "class": "gl-avatar-labeled-label"},
                             state()["users"][name]["name"],
                         ),
+                        " ",
                         h("span", {"class": "gl-avatar-labeled-sublabel"}, f"@{name}"),
                     ),
                 ),

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from envs._html import button, document, field, form, h, link, select
-from envs._web import Request, Response, Site, html_page, not_found, redirect, slugify, to_int
+from envs._web import (
+    Request,
+    Response,
+    Site,
+    header_login,
+    html_page,
+    login_required,
+    not_found,
+    now,
+    redirect,
+    slugify,
+    to_int,
+    web_url,
+)
 
+MINUTES = "%Y-%m-%d %H:%M"
+AUTO_LOGIN = "X-Postmill-Auto-Login"
 COOKIE = "PHPSESSID"
 FORUM_NAME = re.compile(r"[A-Za-z0-9_]{3,25}")
 VOTE_CLASS = {1: "vote vote--user-upvoted", -1: "vote vote--user-downvoted", 0: "vote"}
@@ -30,7 +44,10 @@ def install(site: Site) -> None:
 
     def current(request: Request) -> str | None:
         name = site.session_user(request, COOKIE)
-        return name if name in state()["users"] else None
+        if name in state()["users"]:
+            return name
+        passwords = {user: record["password"] for user, record in state()["users"].items()}
+        return header_login(request, AUTO_LOGIN, passwords)
 
     def page(
         request: Request, title: str, *content: object, sidebar: object = None, status: int = 200
@@ -43,7 +60,7 @@ def install(site: Site) -> None:
                 link("/logout", "Log out"),
             ]
             if user
-            else [link("/login", "Log in"), link("/registration", "Sign up")]
+            else [link("/login", "Log in")]
         )
         nav = h(
             "nav",
@@ -65,14 +82,7 @@ def install(site: Site) -> None:
             document(f"{title} | Postmill", [h("header", {"class": "site-header"}, nav), main, aside]), status
         )
 
-    def need_login(handler):
-        def wrapped(request: Request, **groups: str) -> Response:
-            user = current(request)
-            if user is None:
-                return redirect("/login")
-            return handler(request, user, **groups)
-
-        return wrapped
+    need_login = login_required(current, "/login")
 
     def vote_form(action: str, item: dict[str, Any], user: str | None) -> object:
         mine = item["votes"].get(user, 0) if user else 0
@@ -372,7 +382,7 @@ def install(site: Site) -> None:
             "author": user,
             "body": body,
             "parent": parent if parent in comments else None,
-            "created_at": now(),
+            "created_at": now(MINUTES),
             "base_score": 1,
             "votes": {},
         }
@@ -436,8 +446,14 @@ def install(site: Site) -> None:
             for key in ("url", "title", "body", "forum")
         }
         forum = find_forum(data["forum"] or name or "")
-        if forum is None or not data["title"]:
-            error = "Choose a forum." if forum is None else "The title must not be empty."
+        error = ""
+        if forum is None:
+            error = "Choose a forum."
+        elif not data["title"]:
+            error = "The title must not be empty."
+        elif data["url"] and not web_url(data["url"]):
+            error = "The URL must start with http:// or https://."
+        if error:
             return submit_form(request, name or "", data, error, 400)
         posts = state()["posts"]
         pid = max(posts, default=0) + 1
@@ -448,7 +464,7 @@ def install(site: Site) -> None:
             "body": data["body"],
             "url": data["url"],
             "author": user,
-            "created_at": now(),
+            "created_at": now(MINUTES),
             "base_score": 1,
             "votes": {},
         }
@@ -567,8 +583,3 @@ def install(site: Site) -> None:
             return not_found(request.path)
         state()["users"][user]["biography"] = request.form.get("user_biography[biography]", "").strip()
         return redirect(f"/user/{user}", 303)
-
-
-def now() -> str:
-    """Return the current UTC time as the forum shows it."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M")

@@ -5,10 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from envs._html import button, document, field, form, h, link, select
-from envs._web import Request, Response, Site, html_page, not_found, redirect, to_float, to_int
+from envs._web import (
+    Request,
+    Response,
+    Site,
+    header_login,
+    html_page,
+    login_required,
+    not_found,
+    now,
+    redirect,
+    to_float,
+    to_int,
+)
 from envs.shopping.seed import ADMIN
-from envs.shopping.storefront import STATUS_LABELS, address_lines, money, now, order_total
+from envs.shopping.storefront import STATUS_LABELS, address_lines, money, order_total
 
+AUTO_LOGIN = "X-M2-Admin-Auto-Login"
 COOKIE = "admin"
 BASE = "/admin"
 REVIEW_STATUSES = ((1, "Approved"), (2, "Pending"), (3, "Not Approved"))
@@ -35,13 +48,13 @@ def install(site: Site) -> None:
         main = h("main", {"id": "anchor-content"}, h("h1", {"class": "page-title"}, title), notice, content)
         return html_page(document(f"{title} / Magento Admin", [h("header", None, menu), main]))
 
-    def need_admin(handler):
-        def wrapped(request: Request, **groups: str) -> Response:
-            if site.session_user(request, COOKIE) != ADMIN["username"]:
-                return redirect(f"{BASE}/")
-            return handler(request, **groups)
+    def current(request: Request) -> str | None:
+        user = site.session_user(request, COOKIE)
+        if user == ADMIN["username"]:
+            return user
+        return header_login(request, AUTO_LOGIN, {ADMIN["username"]: ADMIN["password"]})
 
-        return wrapped
+    need_admin = login_required(current, f"{BASE}/")
 
     def login_page(error: str = "") -> Response:
         body = form(
@@ -76,7 +89,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", BASE)
     def login_form(request: Request) -> Response:
-        if site.session_user(request, COOKIE) == ADMIN["username"]:
+        if current(request):
             return redirect(f"{BASE}/dashboard/")
         return login_page()
 
@@ -108,7 +121,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", f"{BASE}/dashboard")
     @need_admin
-    def dashboard(request: Request) -> Response:
+    def dashboard(request: Request, user: str) -> Response:
         orders = latest_orders()
         lifetime = sum(order_total(o) for o in orders if o["status"] != "canceled")
         rows = [[customer_name(o), len(o["items"]), money(order_total(o))] for o in orders[:5]]
@@ -128,7 +141,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", f"{BASE}/catalog/product")
     @need_admin
-    def products(request: Request) -> Response:
+    def products(request: Request, user: str) -> Response:
         rows = [
             [
                 p["id"],
@@ -148,7 +161,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", rf"{BASE}/catalog/product/edit/id/(?P<pid>\d+)")
     @need_admin
-    def product_edit(request: Request, pid: str) -> Response:
+    def product_edit(request: Request, user: str, pid: str) -> Response:
         product = state()["products"].get(int(pid))
         if product is None:
             return not_found(request.path)
@@ -174,7 +187,7 @@ def install(site: Site) -> None:
 
     @site.route("POST", rf"{BASE}/catalog/product/save/id/(?P<pid>\d+)")
     @need_admin
-    def product_save(request: Request, pid: str) -> Response:
+    def product_save(request: Request, user: str, pid: str) -> Response:
         product = state()["products"].get(int(pid))
         if product is None:
             return not_found(request.path)
@@ -194,7 +207,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", f"{BASE}/sales/order")
     @need_admin
-    def orders(request: Request) -> Response:
+    def orders(request: Request, user: str) -> Response:
         rows = [
             [
                 o["increment_id"],
@@ -211,7 +224,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", rf"{BASE}/sales/order/view/order_id/(?P<number>\d+)")
     @need_admin
-    def order_view(request: Request, number: str) -> Response:
+    def order_view(request: Request, user: str, number: str) -> Response:
         order = state()["orders"].get(int(number))
         if order is None:
             return not_found(request.path)
@@ -286,7 +299,7 @@ def install(site: Site) -> None:
 
     @site.route("POST", rf"{BASE}/sales/order/addComment/order_id/(?P<number>\d+)")
     @need_admin
-    def order_comment(request: Request, number: str) -> Response:
+    def order_comment(request: Request, user: str, number: str) -> Response:
         order = state()["orders"].get(int(number))
         if order is None:
             return not_found(request.path)
@@ -303,7 +316,7 @@ def install(site: Site) -> None:
 
     @site.route("POST", rf"{BASE}/sales/order/cancel/order_id/(?P<number>\d+)")
     @need_admin
-    def order_cancel(request: Request, number: str) -> Response:
+    def order_cancel(request: Request, user: str, number: str) -> Response:
         order = state()["orders"].get(int(number))
         if order is None:
             return not_found(request.path)
@@ -316,7 +329,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", f"{BASE}/review/product")
     @need_admin
-    def reviews(request: Request) -> Response:
+    def reviews(request: Request, user: str) -> Response:
         products = state()["products"]
         labels = dict(REVIEW_STATUSES)
         rows = [
@@ -337,7 +350,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", rf"{BASE}/review/product/edit/id/(?P<rid>\d+)")
     @need_admin
-    def review_edit(request: Request, rid: str) -> Response:
+    def review_edit(request: Request, user: str, rid: str) -> Response:
         review = next((r for r in state()["reviews"] if r["id"] == int(rid)), None)
         if review is None:
             return not_found(request.path)
@@ -363,7 +376,7 @@ def install(site: Site) -> None:
 
     @site.route("POST", rf"{BASE}/review/product/save/id/(?P<rid>\d+)")
     @need_admin
-    def review_save(request: Request, rid: str) -> Response:
+    def review_save(request: Request, user: str, rid: str) -> Response:
         review = next((r for r in state()["reviews"] if r["id"] == int(rid)), None)
         if review is None:
             return not_found(request.path)
@@ -375,7 +388,7 @@ def install(site: Site) -> None:
 
     @site.route("GET", f"{BASE}/customer/index")
     @need_admin
-    def customers(request: Request) -> Response:
+    def customers(request: Request, user: str) -> Response:
         rows = [
             [
                 f"{c['firstname']} {c['lastname']}",

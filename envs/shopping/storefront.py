@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from envs._html import button, document, field, form, h, link, select
-from envs._web import Request, Response, Site, html_page, not_found, redirect, to_int
+from envs._web import (
+    Request,
+    Response,
+    Site,
+    header_login,
+    html_page,
+    login_required,
+    not_found,
+    now,
+    redirect,
+    to_int,
+)
 
+AUTO_LOGIN = "X-M2-Customer-Auto-Login"
 COOKIE = "PHPSESSID"
 STORE = "One Stop Market"
 LOGIN = "/customer/account/login"
@@ -32,11 +43,6 @@ ADDRESS_FIELDS = (
 def money(value: float) -> str:
     """Return ``value`` as the shop prints prices ("$1,234.50")."""
     return f"${value:,.2f}"
-
-
-def now() -> str:
-    """Return the current UTC time as Magento stores it ("YYYY-MM-DD HH:MM:SS")."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def order_total(order: dict[str, Any]) -> float:
@@ -72,7 +78,10 @@ def install(site: Site) -> None:
 
     def customer(request: Request) -> str | None:
         email = site.session_user(request, COOKIE)
-        return email if email in state()["customers"] else None
+        if email in state()["customers"]:
+            return email
+        passwords = {name: record["password"] for name, record in state()["customers"].items()}
+        return header_login(request, AUTO_LOGIN, passwords)
 
     def page(request: Request, title: str, *content: object, message: str = "") -> Response:
         email = customer(request)
@@ -84,7 +93,7 @@ def install(site: Site) -> None:
                 link("/customer/account/logout/", "Sign Out"),
             ]
             if email
-            else [link(LOGIN + "/", "Sign In"), link("/customer/account/create/", "Create an Account")]
+            else [link(LOGIN + "/", "Sign In")]
         )
         welcome = f"Welcome, {state()['customers'][email]['firstname']}!" if email else "Default welcome msg!"
         search = form(
@@ -121,14 +130,7 @@ def install(site: Site) -> None:
         )
         return html_page(document(f"{title} | {STORE}", [header, main]))
 
-    def need_login(handler):
-        def wrapped(request: Request, **groups: str) -> Response:
-            email = customer(request)
-            if email is None:
-                return redirect(LOGIN + "/")
-            return handler(request, email, **groups)
-
-        return wrapped
+    need_login = login_required(customer, LOGIN + "/")
 
     def product_list(products: list[dict[str, Any]]) -> object:
         items = [
@@ -281,7 +283,6 @@ def install(site: Site) -> None:
             field("Email", "login[username]", request.form.get("login[username]", ""), "email", id="email"),
             field("Password", "login[password]", kind="password", id="pass"),
             button("Sign In", id="send2", **{"class": "action login primary"}),
-            link("/customer/account/forgotpassword/", "Forgot Your Password?"),
             id="login-form",
             **{"class": "form form-login"},
         )
