@@ -302,6 +302,8 @@ def _user_tasks(base: str) -> list[dict]:
         task("click", f"{base}/start", url_match),
         task("answer", f"{base}/start", string_match),
         task("tabs", f"{base}/first |AND| {base}/second", second),
+        task("repeat", f"{base}/start", string_match),
+        task("garbage", f"{base}/start", string_match),
     ]
 
 
@@ -348,7 +350,12 @@ def test_a_user_task_file_with_concrete_urls_runs_end_to_end(site, tmp_path):
     }
     assert {k: (r["status"], r["success"]) for k, r in records.items()} == {
         "click": ("ok", True), "answer": ("ok", True), "tabs": ("ok", True),
+        "repeat": ("ok", False), "garbage": ("ok", False),
     }  # fmt: skip
+    assert (records["repeat"]["steps"], records["repeat"]["details"]["answer"]) == (
+        3, "Early stop: Same action for 3 times",
+    )  # fmt: skip
+    assert records["garbage"]["details"]["answer"] == "Early stop: Failed to parse actions for 3 times"
     click = records["click"]["details"]
     assert click["answer"] == "done" and click["final_url"] == f"{site}/target?x=1&y=2"
     assert click["start_urls"] == [f"{site}/start"] and click["site_reset"] == {}

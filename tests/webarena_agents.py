@@ -3,7 +3,8 @@
 Task ``click``: click the link named "Go to the target", then ``stop [done]``. Task ``answer``:
 ``stop [ 42 ]`` (the stop answer is everything between the first ``[`` and the last ``]``). Task
 ``tabs``: checks that two tabs are open with tab 0 in front, focuses tab 1, then stops. Any other
-task: ``stop`` with no brackets (the empty answer).
+task: ``repeat`` scrolls down forever, ``garbage`` writes no action at all (both end by the
+early-stop rules).
 """
 
 from __future__ import annotations
@@ -32,4 +33,6 @@ class DialectAgent:
                 front = obs.text.startswith("Tab 0 (current): First | Tab 1: Second")
                 return "tab_focus [1]" if front and len(obs.tabs) == 2 else "stop [wrong tabs]"
             return "stop [the second tab]"
-        return "stop"
+        if self.task == "repeat":
+            return "scroll [down]"
+        return "fly away"
