@@ -28,6 +28,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# docker-compose validates docker/*.yml without a Docker daemon (tests/test_sites_docker.py skip without it).
+if ! command -v docker-compose >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  say "installing Debian's docker-compose (checks the compose files in docker/)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; } \
+    || say "docker-compose could not be installed: the compose-file tests will be skipped"
+fi
+
 have_browser() { .venv/bin/python -c 'from webbench.browser.chromium import find_chromium; find_chromium()' 2>/dev/null; }
 if have_browser; then
   exit 0

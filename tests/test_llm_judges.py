@@ -16,11 +16,11 @@ from webbench.llm.judges import (
     judgements_usage,
     make_judge,
     ua_match_verdict,
-    webarena_fuzzy_match,
     webvoyager_verdict,
 )
 from webbench.llm.settings import LLMSettings
 from webbench.metrics.strings import clean_answer
+from webbench.metrics.webarena import evaluate
 
 
 @pytest.mark.parametrize(
@@ -68,6 +68,25 @@ def test_clean_answer(raw, clean):
     assert clean_answer(raw) == clean
 
 
+def fuzzy_task(value, string_note: str = "", intent: str = "Where?") -> dict:
+    """Return a string_match task whose only approach is fuzzy_match ``value``."""
+    return {
+        "task_id": 1,
+        "intent": intent,
+        "eval": {
+            "eval_types": ["string_match"],
+            "reference_answers": {"fuzzy_match": value},
+            "string_note": string_note,
+        },
+    }
+
+
+def string_score(value, answer: str, judge, string_note: str = "", intent: str = "Where?"):
+    """Return (score, judgements) of WebArena's string_match through ``webbench.metrics.webarena``."""
+    result = evaluate(fuzzy_task(value, string_note, intent), answer, "", None, judge)
+    return result.score, list(result.judgements)
+
+
 @pytest.fixture
 def server():
     with ChatServer() as srv:
@@ -81,7 +100,7 @@ def judge(server):
 
 def test_fuzzy_match_asks_once_per_reference_with_the_official_inputs_and_parameters(server, judge):
     server.push(Reply("correct", 200, 3), Reply("partially correct", 210, 4))
-    score, judgements = webarena_fuzzy_match(["Pittsburgh", "PA"], ' "Pittsburgh, PA" ', "Where?", "", judge)
+    score, judgements = string_score(["Pittsburgh", "PA"], ' "Pittsburgh, PA" ', judge)
     assert score == 0.0
     assert [j.score for j in judgements] == [1.0, 0.0]
     assert {j.prompts for j in judgements} == {"webbench"}
@@ -103,7 +122,7 @@ def test_fuzzy_match_asks_once_per_reference_with_the_official_inputs_and_parame
 
 def test_an_undecided_reply_is_recorded_and_scores_zero(server, judge):
     server.push(Reply("I am not sure what to say."))
-    score, (judgement,) = webarena_fuzzy_match(["x"], "y", "q", "", judge)
+    score, (judgement,) = string_score(["x"], "y", judge)
     assert score == 0.0
     assert not judgement.decided
     record = judgement.record()
@@ -111,19 +130,17 @@ def test_an_undecided_reply_is_recorded_and_scores_zero(server, judge):
 
 
 def test_empty_answer_is_decided_without_a_call(server, judge):
-    score, (judgement,) = webarena_fuzzy_match(["x"], "  ", "q", "", judge)
+    score, (judgement,) = string_score(["x"], "  ", judge)
     assert (score, judgement.reply) == (0.0, None)
     assert judge.fuzzy_match("", "", "q").score == 1.0
     assert server.requests == []
 
 
 def test_unachievable_n_a_passes_without_a_call_else_ua_match_decides(server, judge):
-    assert webarena_fuzzy_match("N/A", " 'n/a' ", "q", "the item does not exist", judge) == (1.0, [])
+    assert string_score("N/A", " 'n/a' ", judge, "the item does not exist") == (1.0, [])
     assert server.requests == []
     server.push(Reply("[same]"))
-    score, (judgement,) = webarena_fuzzy_match(
-        "N/A", "No such product exists", "Buy X", "X is not sold", judge
-    )
+    score, (judgement,) = string_score("N/A", "No such product exists", judge, "X is not sold", "Buy X")
     assert (score, judgement.judge) == (1.0, "ua_match")
     text = user_text(server.requests[0])
     assert "Task: Buy X\nKnown reason: X is not sold\nAgent's explanation: no such product exists\n" in text

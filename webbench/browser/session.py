@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -345,6 +346,22 @@ class BrowserSession:
     def tabs(self) -> list[Page]:
         """Return the open tabs, in order."""
         return list(self._require().context.pages)
+
+    @contextlib.contextmanager
+    def side_tab(self) -> Iterator[Page]:
+        """Yield a new tab of the episode's context for the harness (evaluators); the current tab
+        stays current, and the side tab is closed on exit."""
+        episode = self._require()
+        current = episode.current
+        page = episode.context.new_page()
+        episode.current = current
+        try:
+            yield page
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                page.close(run_before_unload=False)
+            episode.states.pop(page, None)
+            episode.current = current
 
     def _tab_action(self, action: Action) -> str | None:
         episode = self._require()

@@ -132,6 +132,25 @@ class Suite(ABC):
             "end_reason": "failed",
         }
 
+    def exports(
+        self, task: Task, record: dict[str, Any], artifacts: Path | None, config: EnvConfig
+    ) -> dict[str, bytes | Path]:
+        """Return the files to write into the run folder for a finished episode of ``task``
+        (``record`` is its ``episodes.jsonl`` object, ``artifacts`` its folder of HAR files and
+        traces): run-folder paths -> bytes, or a Path to copy. Written by the run store after the
+        record; a later episode of the same path replaces it. Default: none."""
+        return {}
+
+    def rescore(
+        self, task: Task, record: dict[str, Any], artifacts: Path | None, config: EnvConfig
+    ) -> dict[str, Any] | None:
+        """Return the new final info (``success``, ``score``, ``metrics``, ``details``) of a recorded
+        episode of ``task``, scored again from its recorded outputs (``record``, its
+        ``episodes.jsonl`` object; ``artifacts``, its folder) with the judge settings of
+        ``config.llm``; None when it needs the live page (``webbench rescore`` lists it as not
+        re-scored). Default: None."""
+        return None
+
     def summary_notes(self, config: EnvConfig) -> list[str]:
         """Return remarks the summary must carry for this configuration (e.g. missing ranks)."""
         return []

@@ -18,7 +18,8 @@ scored 0 (BENCHMARKS.md sections 3 and 4).
 How a suite uses them::
 
     judge = make_judge(env_config.llm, default_model=WEBARENA_JUDGE_MODEL)
-    score, judgements = webarena_fuzzy_match(value, answer, intent, string_note, judge)
+    result = webbench.metrics.webarena.evaluate(config, answer, final_url, page, judge)
+    judgements = list(result.judgements)
     info["details"]["judges"] = [j.record() for j in judgements]
     info["usage"] = judgements_usage(judgements)     # summed into the episode record's usage
 """
@@ -32,7 +33,6 @@ from webbench.core.usage import add_usage
 from webbench.llm.client import LLMClient, image_part, message, text_part
 from webbench.llm.judge_prompts import WEBBENCH_PROMPTS, JudgePrompts, judge_prompts
 from webbench.llm.settings import LLMSettings, shared_cache
-from webbench.metrics.strings import clean_answer
 
 WEBARENA_JUDGE_MODEL = "gpt-4-1106-preview"
 WEBVOYAGER_JUDGE_MODEL = "gpt-4-vision-preview"
@@ -186,31 +186,6 @@ class Judge:
     def close(self) -> None:
         """Close the client's connections."""
         self.client.close()
-
-
-def webarena_fuzzy_match(
-    value: list[str] | str, answer: str, intent: str, string_note: str, judge: Judge
-) -> tuple[float, list[Judgement]]:
-    """Return the ``fuzzy_match`` factor of WebArena's string score and the judgements made.
-
-    ``value`` is ``reference_answers["fuzzy_match"]``: a list (one judge call per
-    reference, the scores multiplied, no early stop) or ``"N/A"`` (unachievable: the
-    cleaned answer must equal "n/a", else ``ua_match`` against ``string_note`` decides).
-    The official code *replaces* the running score by the ua_match score instead of
-    multiplying; every N/A task in test.raw.json has fuzzy_match as its only approach,
-    so the caller multiplying this factor gives the same scores.
-    """
-    pred = clean_answer(answer)
-    if value == "N/A":
-        if clean_answer(pred) == clean_answer(value):
-            return 1.0, []
-        judgement = judge.ua_match(pred, string_note, intent)
-        return judgement.score, [judgement]
-    judgements = [judge.fuzzy_match(pred, reference, intent) for reference in value]
-    score = 1.0
-    for judgement in judgements:
-        score *= judgement.score
-    return score, judgements
 
 
 def make_judge(llm: dict[str, Any] | None, default_model: str, **client_args: Any) -> Judge:

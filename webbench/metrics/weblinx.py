@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
+from webbench.metrics.quirks import parse_quirks
+
 UID_KEY = "data-webtasks-id"
 UNKNOWN = "<unk>"
 
@@ -72,16 +74,7 @@ QUIRKS: dict[str, str] = {
 
 def parse_fixes(text: str | Iterable[str] | None) -> frozenset[str]:
     """Return the set of quirk names in ``text`` (comma-separated, or ``all``); ValueError if unknown."""
-    if text is None:
-        return frozenset()
-    names = [n.strip() for n in text.split(",")] if isinstance(text, str) else [str(n) for n in text]
-    names = [n for n in names if n]
-    if names == ["all"]:
-        return frozenset(QUIRKS)
-    unknown = [n for n in names if n not in QUIRKS]
-    if unknown:
-        raise ValueError(f"unknown quirk(s) {', '.join(unknown)}; known: {', '.join(QUIRKS)} or all")
-    return frozenset(names)
+    return parse_quirks(text, QUIRKS)
 
 
 def normalize_intent(name: Any) -> str:

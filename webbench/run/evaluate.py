@@ -420,22 +420,28 @@ def run(prepared: PreparedRun, on_record: Callable[[EpisodeRecord], None] | None
     """Run the prepared episodes, appending each record as it finishes; return the summary.
 
     The suite's ``services`` are entered once around the whole run (their yield reaches every
-    env as ``EnvConfig.services``), and no more workers start than ``Suite.max_workers``.
+    env as ``EnvConfig.services``), and no more workers start than ``Suite.max_workers``. After
+    each record, the files the suite exports for the episode (``Suite.exports``) are written.
 
     KeyboardInterrupt and the pool's errors propagate after the workers are stopped and
     the summary of the finished episodes is written (when the disk lets it: a failure to
     write it then does not hide the first error). The writer lock is released at the end.
     """
 
+    suite, spec, store = prepared.suite, prepared.spec, prepared.store
+    by_id = {job.task.id: job.task for job in prepared.jobs}
+
     def record(rec: EpisodeRecord) -> None:
-        prepared.store.append(rec)
+        store.append(rec)
+        exports = suite.exports(by_id[rec.task_id], rec.to_json(), store.artifacts(rec), spec.env_config)
+        for relative, content in exports.items():
+            store.write_file(relative, content)
         if on_record is not None:
             on_record(rec)
 
-    suite, spec = prepared.suite, prepared.spec
     workers = min(prepared.config.workers, suite.max_workers or prepared.config.workers)
     try:
-        tasks = list({job.task.id: job.task for job in prepared.jobs}.values())
+        tasks = list(by_id.values())
         with suite.services(spec.env_config, tasks) as services:
             spec = replace(spec, env_config=replace(spec.env_config, services=dict(services)))
             WorkerPool(spec, workers, record).run(prepared.jobs)

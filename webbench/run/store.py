@@ -2,9 +2,11 @@
 
 ``manifest.json`` (what was run, never a secret), ``episodes.jsonl`` (one line per
 finished episode attempt, appended, flushed and fsynced as it ends), ``summary.json``
-(aggregates), ``trajectories/`` (per-episode steps and screenshots) and ``writer.lock``
-(who is writing the run). A torn last line of ``episodes.jsonl`` (a crash mid-write) is
-ignored when reading and cut off before the next append.
+(aggregates), ``trajectories/`` (per-episode steps and screenshots), ``writer.lock``
+(who is writing the run) and the files a suite exports per episode (``Suite.exports``, e.g.
+an official offline layout), each written by :meth:`RunStore.write_file`. A torn last line
+of ``episodes.jsonl`` (a crash mid-write) is ignored when reading and cut off before the next
+append.
 
 An episode may have several lines (``--retry`` re-runs infrastructure failures): the
 last line of a (suite, task_id, episode) key supersedes the earlier ones, which stay
@@ -20,6 +22,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import socket
 from collections import Counter
 from collections.abc import Collection, Iterable
@@ -36,6 +39,8 @@ MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
 TRAJECTORIES = "trajectories"
 LOCK = "writer.lock"
+#: The store's own files, which :meth:`RunStore.write_file` never replaces.
+_OWN_FILES = (EPISODES, MANIFEST, SUMMARY, LOCK)
 
 #: Statuses ``--retry`` may re-run: infrastructure faults and time-outs (each by name).
 #: ``agent_error`` is never retryable: an agent's fault cannot be hidden by a re-run.
@@ -213,6 +218,37 @@ class RunStore:
     def trajectories(self) -> Path:
         """Return the folder of per-episode trajectories."""
         return self.path / TRAJECTORIES
+
+    def artifacts(self, record: EpisodeRecord) -> Path | None:
+        """Return the artifacts folder of ``record``'s episode (HAR files, traces: its trajectory
+        file's name without ``.json``), or None when the record has no trajectory."""
+        if not record.trajectory:
+            return None
+        return self.path / Path(record.trajectory).with_suffix("")
+
+    def write_file(self, relative: str, content: bytes | Path) -> Path:
+        """Write one file of the run at ``relative`` (a path under the run folder) atomically:
+        ``content`` as bytes, or a copy of the file ``content``; return its path.
+
+        ValueError when ``relative`` leaves the folder or names one of the store's own files;
+        StoreWriteError when it cannot be written.
+        """
+        parts = Path(relative).parts
+        if not parts or Path(relative).is_absolute() or ".." in parts or relative in _OWN_FILES:
+            raise ValueError(f"run file {relative!r}: not a new path inside the run folder")
+        path = self.path / relative
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                shutil.copyfile(content, tmp)
+            else:
+                tmp.write_bytes(content)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreWriteError(f"cannot write {path} ({exc.strerror or exc})") from exc
+        return path
 
     def history(self) -> list[EpisodeRecord]:
         """Return every line's record, superseded attempts included, in the order they were written."""
