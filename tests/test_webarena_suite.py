@@ -60,6 +60,8 @@ def test_every_split_loads_with_ids_configs_and_the_hard_subset(webarena_data):
     assert [t.id for t in original[:3]] == ["0", "1", "2"] and original[0].meta["task_id"] == 0
     assert original[0].goal == original[0].meta["intent"] and original[0].split == "original"
     assert "old_task_id" in counts["lite"][0].meta
+    lite81 = next(t for t in counts["lite"] if t.id == "81")  # scored as upstream: each character
+    assert lite81.meta["eval"]["reference_answers"]["must_include"] == "yjlou"
     hard = select_tasks(suite, counts["verified"], subset="hard")
     assert len(hard) == 258 and hard[0].id == "11"
     assert suite.subsets(original) == {}  # Verified's subsets name Verified tasks only
@@ -127,6 +129,9 @@ def test_malformed_configs_are_one_line_naming_the_task_and_the_field(tmp_path):
     assert "task #0: task_id:" in _bad(tmp_path, "id", _config(task_id="DROP"))
     assert "task 7: start_urls:" in _bad(tmp_path, "verified", _config(eval=[{"evaluator": "X"}]))
     assert "a task config must be a JSON object" in _bad(tmp_path, "list", [[1]])
+    target = {"url": "func:evil()", "locator": "", "required_contents": {"must_include": ["x"]}}
+    helper = _config(eval={"eval_types": ["program_html"], "reference_url": "", "program_html": [target]})
+    assert "task 7: eval.program_html[0].url: unknown helper 'evil'" in _bad(tmp_path, "helper", helper)
     assert "repeats the task of" in _bad(tmp_path, "twice", [_config(), _config()])
     broken = tmp_path / "broken.json"
     broken.write_text("[{")
@@ -555,8 +560,9 @@ def test_rescore_leaves_out_what_needs_the_live_page_or_a_judge(monkeypatch):
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     suite = get_suite("webarena")
-    record = {"details": {"answer": "x", "final_url": "http://127.0.0.1:1/", "site_urls": {}}}
-    html = _config(eval={"eval_types": ["program_html"], "program_html": []})
+    record = {"details": {"answer": "x", "final_url": "http://127.0.0.1:1/", "sites": {}}}
+    target = {"url": "last", "locator": "", "required_contents": {"must_include": ["x"]}}
+    html = _config(eval={"eval_types": ["program_html"], "program_html": [target]})
     fuzzy = _config(eval={"eval_types": ["string_match"], "reference_answers": {"fuzzy_match": ["x"]}})
     for config in (html, fuzzy):
         assert (
@@ -566,3 +572,20 @@ def test_rescore_leaves_out_what_needs_the_live_page_or_a_judge(monkeypatch):
         suite.rescore(Task("webarena", "7", "t", "original", _config()), {"details": {}}, None, EnvConfig())
         is None
     )
+
+
+def test_rescore_scores_string_and_url_matches_from_the_record():
+    suite = get_suite("webarena")
+    config = _config(
+        start_url="__GITLAB__/a",
+        eval={"eval_types": ["string_match", "url_match"], "reference_answers": {"exact_match": "42"},
+              "reference_url": "__GITLAB__/b?x=1", "program_html": []},
+    )  # fmt: skip
+    task = Task("webarena", "7", "t", "original", config)
+    gitlab = {"GITLAB": "http://127.0.0.1:8023"}
+    details = {"answer": "'42'", "final_url": "http://127.0.0.1:8023/b?x=1&y=2", "sites": gitlab}
+    info = suite.rescore(task, {"details": details}, None, EnvConfig())
+    assert (info["success"], info["score"]) == (True, 1.0) and info["details"]["answer"] == "'42'"
+    assert info["metrics"]["url_match"] == info["metrics"]["string_match"] == 1.0
+    moved = {**details, "final_url": "http://127.0.0.1:8023/b?x=2"}
+    assert suite.rescore(task, {"details": moved}, None, EnvConfig())["score"] == 0.0
