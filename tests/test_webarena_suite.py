@@ -589,3 +589,41 @@ def test_rescore_scores_string_and_url_matches_from_the_record():
     assert info["metrics"]["url_match"] == info["metrics"]["string_match"] == 1.0
     moved = {**details, "final_url": "http://127.0.0.1:8023/b?x=2"}
     assert suite.rescore(task, {"details": moved}, None, EnvConfig())["score"] == 0.0
+
+
+@pytest.mark.browser
+def test_the_official_logins_pass_the_logged_in_checks_on_the_stand_ins(capsys):
+    names = ["shopping", "shopping_admin", "reddit", "gitlab"]
+    suite = get_suite("webarena")
+    checks = {
+        "shopping": ("__SHOPPING__/wishlist/", "http://onestopmarket.com/wishlist/"),
+        "shopping_admin": ("__SHOPPING_ADMIN__/dashboard", "http://luma.com/admin/dashboard"),
+        "reddit": (
+            "__REDDIT__/user/MarvelsGrantMan136/account",
+            "http://reddit.com/user/MarvelsGrantMan136/account",
+        ),
+        "gitlab": ("__GITLAB__/-/profile", "http://gitlab.com/-/profile"),
+    }
+    tasks = {
+        site: Task(
+            "webarena",
+            site,
+            "t",
+            "mini",
+            _config(start_url=start, storage_state=f"./.auth/{site}_state.json"),
+        )
+        for site, (start, _) in checks.items()
+    }
+    with suite.services(EnvConfig(split="mini"), list(tasks.values())) as services:
+        assert services == {"standins": names}
+    assert [line.split(" (")[0] for line in capsys.readouterr().err.splitlines()] == [
+        f"site {name}: up" for name in names
+    ]
+    env = suite.make_env(EnvConfig(split="mini", services=services))
+    try:
+        for site, (_, shown) in checks.items():
+            obs, _ = env.reset(options={"task": tasks[site]})
+            assert obs.url == shown, site  # logged in: the check page is not redirected to a sign-in
+            assert env._details["site_reset"] == {site: True}
+    finally:
+        env.close()
