@@ -627,3 +627,35 @@ def test_the_official_logins_pass_the_logged_in_checks_on_the_stand_ins(capsys):
             assert env._details["site_reset"] == {site: True}
     finally:
         env.close()
+
+
+@pytest.mark.browser
+def test_a_verified_task_file_is_scored_by_the_official_library_from_the_har_and_rescored(site, tmp_path):
+    pytest.importorskip("webarena_verified")
+    expected = {"task_type": "retrieve", "status": "SUCCESS", "retrieved_data": ["42"]}
+    task = {
+        "sites": [], "task_id": 5, "intent_template_id": 1, "start_urls": [f"{site}/start"],
+        "intent": "What is the answer?", "intent_template": "What is the answer?", "instantiation_dict": {},
+        "eval": [{"evaluator": "AgentResponseEvaluator", "expected": expected,
+                  "results_schema": {"type": "array", "items": {"type": "string"}}}],
+        "revision": 1,
+    }  # fmt: skip
+    tasks = tmp_path / "verified.json"
+    tasks.write_text(json.dumps([task]))
+    agent = f"{ROOT / 'tests' / 'webarena_agents.py'}:DialectAgent"
+    result = webbench(
+        "eval", "--suite", "webarena", "--split", "verified", "--data", str(tasks), "--agent", agent,
+        "--out", str(tmp_path), "--run-id", "r", env=no_site_env(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (record,) = map(json.loads, (tmp_path / "r" / "episodes.jsonl").read_text().splitlines())
+    assert (record["status"], record["success"], record["details"]["trace"]) == ("ok", True, "har")
+    assert json.loads(record["details"]["answer"]) == expected
+    har = json.loads(next((tmp_path / "r" / "trajectories").glob("5-*/network.har")).read_text())
+    assert any(entry["request"]["url"] == f"{site}/start" for entry in har["log"]["entries"])
+    layout = tmp_path / "r" / "webarena-verified" / "5"
+    assert json.loads((layout / "agent_response.json").read_text()) == expected
+    rescored = webbench("rescore", str(tmp_path / "r"), env=no_site_env())
+    assert rescored.returncode == 0, rescored.stderr
+    (again,) = map(json.loads, (tmp_path / "r.rescored" / "episodes.jsonl").read_text().splitlines())
+    assert (again["success"], again["details"]["final_url"]) == (True, f"{site}/start")

@@ -4,7 +4,7 @@ Task ``click``: click the link named "Go to the target", then ``stop [done]``. T
 ``stop [ 42 ]`` (the stop answer is everything between the first ``[`` and the last ``]``). Task
 ``tabs``: checks that two tabs are open with tab 0 in front, focuses tab 1, then stops. Any other
 task: ``repeat`` scrolls down forever, ``garbage`` writes no action at all (both end by the
-early-stop rules).
+early-stop rules). Task ``5`` (Verified's format) answers Verified's JSON.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class DialectAgent:
                 front = obs.text.startswith("Tab 0 (current): First | Tab 1: Second")
                 return "tab_focus [1]" if front and len(obs.tabs) == 2 else "stop [wrong tabs]"
             return "stop [the second tab]"
+        if self.task == "5":  # a WebArena-Verified task: the answer is Verified's JSON
+            return 'stop [{"task_type": "retrieve", "status": "SUCCESS", "retrieved_data": ["42"]}]'
         if self.task == "repeat":
             return "scroll [down]"
         return "fly away"
