@@ -148,6 +148,11 @@ def test_user_task_files_load_as_a_list_a_file_or_a_folder(tmp_path):
     (tmp_path / "sub" / "two.json").write_text(json.dumps([_config(task_id=2), _config(task_id=3)]))
     assert [t.id for t in data.load_tasks("original", tmp_path)] == ["mine-1", "2", "3"]
     assert [t.id for t in data.load_tasks("lite", tmp_path / "one.json")] == ["mine-1"]
+    mini = data.load_tasks("mini", tmp_path / "sub")  # the mini split reads every file of its folder
+    assert [(t.id, t.split) for t in mini] == [("2", "mini"), ("3", "mini")]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SuiteError, match="holds no task configs"):
+        data.load_tasks("mini", tmp_path / "empty")
 
 
 # ---- sites --------------------------------------------------------------------------------------
@@ -303,10 +308,15 @@ def _user_tasks(base: str) -> list[dict]:
                     "reference_url": "", "program_html": []}  # fmt: skip
     second = {"eval_types": ["url_match"], "reference_answers": None, "reference_url": f"{base}/second",
               "program_html": []}  # fmt: skip
+    html = {"eval_types": ["program_html"], "reference_answers": None, "reference_url": "",
+            "program_html": [{"url": "last", "locator": "document.querySelector('p').outerText",
+                              "required_contents": {"must_include": ["answer is 42"]}},
+                             {"url": f"{base}/target", "locator": "", "required_contents": {"must_include": ["reached"]}}]}  # fmt: skip
     return [
         task("click", f"{base}/start", url_match),
         task("answer", f"{base}/start", string_match),
         task("tabs", f"{base}/first |AND| {base}/second", second),
+        task("html", f"{base}/start", html),
         task("repeat", f"{base}/start", string_match),
         task("garbage", f"{base}/start", string_match),
     ]
@@ -355,7 +365,7 @@ def test_a_user_task_file_with_concrete_urls_runs_end_to_end(site, tmp_path):
     }
     assert {k: (r["status"], r["success"]) for k, r in records.items()} == {
         "click": ("ok", True), "answer": ("ok", True), "tabs": ("ok", True),
-        "repeat": ("ok", False), "garbage": ("ok", False),
+        "html": ("ok", True), "repeat": ("ok", False), "garbage": ("ok", False),
     }  # fmt: skip
     assert (records["repeat"]["steps"], records["repeat"]["details"]["answer"]) == (
         3, "Early stop: Same action for 3 times",

@@ -221,15 +221,13 @@ def split_source(split: str, data: Path | None) -> Path:
 def load_tasks(split: str, data: Path | None) -> list[Task]:
     """Return the tasks of ``split`` (from ``data`` when given); SuiteError when none can be found."""
     source = split_source(split, data)
-    if source == MINI_DIR and not source.exists():
-        return []
     if not source.exists():
         raise SuiteError(f"webarena: --data {source}: no such file or folder")
     # A split's own file is the benchmark's data, scored as the official code scores it even where
     # the evaluators' checks are stricter (Lite's task 81: must_include is a string, each character
     # of which must occur, as upstream iterates it); users' files and the mini set get every check.
     tasks = tasks_of(source, split, strict=source.name != FILES.get(split))
-    if not tasks and split != "mini":
+    if not tasks:
         raise SuiteError(f"webarena: {source}: holds no task configs")
     return tasks
 
