@@ -18,6 +18,7 @@ when an episode starts (:func:`resolve`), by plain string replacement as upstrea
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
@@ -125,7 +126,7 @@ def _check_common(config: dict[str, Any], where: str) -> None:
         raise _fail(where, "sites", "must be a list of site names")
 
 
-def _check_original(config: dict[str, Any], where: str, path: Path) -> None:
+def _check_original(config: dict[str, Any], where: str, path: Path, strict: bool) -> None:
     if not isinstance(config.get("start_url"), str) or not config["start_url"].strip():
         raise _fail(where, "start_url", "must be a non-empty string (URLs joined by ' |AND| ')")
     state = config.get("storage_state")
@@ -140,10 +141,10 @@ def _check_original(config: dict[str, Any], where: str, path: Path) -> None:
     unknown = [t for t in types if t not in EVAL_TYPES]
     if unknown:
         raise _fail(where, "eval.eval_types", f"unknown type {unknown[0]!r}; known: {', '.join(EVAL_TYPES)}")
-    try:
-        from webbench.metrics.webarena import check_config
-    except ImportError:  # the evaluators' checks come with webbench.metrics.webarena
+    if not strict:
         return
+    from webbench.metrics.webarena import check_config
+
     try:
         check_config(config)
     except UsageError as exc:  # "task <id>: <field>: <problem>"
@@ -159,8 +160,9 @@ def _check_verified(config: dict[str, Any], where: str) -> None:
             raise _fail(where, f"eval[{i}].evaluator", "must name the evaluator")
 
 
-def check(config: Any, path: Path, index: int) -> dict[str, Any]:
-    """Return ``config`` after checking the fields the suite needs; WebArenaTaskError otherwise."""
+def check(config: Any, path: Path, index: int, strict: bool = True) -> dict[str, Any]:
+    """Return ``config`` after checking the fields the suite needs, and with ``strict`` everything
+    the evaluators need (``metrics.webarena.check_config``); WebArenaTaskError otherwise."""
     where = _where(path, config, index)
     if not isinstance(config, dict):
         raise WebArenaTaskError(f"{where}: a task config must be a JSON object, not {type(config).__name__}")
@@ -168,7 +170,7 @@ def check(config: Any, path: Path, index: int) -> dict[str, Any]:
     if is_verified(config):
         _check_verified(config, where)
     else:
-        _check_original(config, where, path)
+        _check_original(config, where, path, strict)
     return config
 
 
@@ -183,12 +185,13 @@ def read_configs(path: Path) -> list[tuple[Path, int, Any]]:
     return out
 
 
-def tasks_of(path: Path, split: str) -> list[Task]:
-    """Return the checked tasks of the task file or folder ``path``, ids unique."""
+def tasks_of(path: Path, split: str, strict: bool = True) -> list[Task]:
+    """Return the checked tasks of the task file or folder ``path``, ids unique (``strict``: see
+    :func:`check`)."""
     tasks: dict[str, Task] = {}
     seen: dict[str, Path] = {}
     for file, index, config in read_configs(path):
-        config = check(config, file, index)
+        config = check(config, file, index, strict)
         task_id = str(config["task_id"])
         if task_id in tasks:
             raise _fail(_where(file, config, index), "task_id", f"repeats the task of {seen[task_id]}")
@@ -218,14 +221,32 @@ def split_source(split: str, data: Path | None) -> Path:
 def load_tasks(split: str, data: Path | None) -> list[Task]:
     """Return the tasks of ``split`` (from ``data`` when given); SuiteError when none can be found."""
     source = split_source(split, data)
-    if source == MINI_DIR and not source.exists():
-        return []
     if not source.exists():
         raise SuiteError(f"webarena: --data {source}: no such file or folder")
-    tasks = tasks_of(source, split)
-    if not tasks and split != "mini":
+    # A split's own file is the benchmark's data, scored as the official code scores it even where
+    # the evaluators' checks are stricter (Lite's task 81: must_include is a string, each character
+    # of which must occur, as upstream iterates it); users' files and the mini set get every check.
+    tasks = tasks_of(source, split, strict=source.name != FILES.get(split))
+    if not tasks:
         raise SuiteError(f"webarena: {source}: holds no task configs")
     return tasks
+
+
+def task_file(split: str, data: Path | None, task_id: str) -> Path | None:
+    """Return the file that holds the task ``task_id`` of ``split`` (None: the ``webarena-verified``
+    package's own dataset), for the official Verified scorer's ``test_data_file``."""
+    source = split_source(split, data)
+    package = package_dataset()
+    if package is not None and source == package / FILES["verified"]:
+        return None
+    return source if source.is_file() else _files_of(source).get(task_id)
+
+
+@functools.lru_cache(maxsize=8)
+def _files_of(folder: Path) -> dict[str, Path]:
+    return {
+        str(c["task_id"]): f for f, _, c in read_configs(folder) if isinstance(c, dict) and "task_id" in c
+    }
 
 
 def subset_ids(folders: list[Path]) -> dict[str, list[str]]:
