@@ -91,6 +91,8 @@ class PageObservation:
     screenshot: bytes | None = None
     marked: bytes | None = None
     notes: list[str] = field(default_factory=list)
+    #: The main frame's scroll offset: an element's page box minus it is its box on the screenshot.
+    scroll: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass
@@ -463,7 +465,7 @@ class BrowserSession:
         timeout_ms = timeout * 1000
         notes: list[str] = []
         main, problem = self._in_page(page, bid_call(0), timeout_ms)
-        tree, elements, printed, title = "", [], [], None
+        tree, elements, printed, title, scroll = "", [], [], None, (0.0, 0.0)
         if problem:
             notes.append(problem)
         else:
@@ -473,6 +475,7 @@ class BrowserSession:
                     episode.context, page, state, episode.viewport, episode.pruning, main, timeout_ms
                 )
                 tree, printed, notes, title = result.tree, result.nodes, result.notes, result.title
+                scroll = result.scroll
                 elements = _elements(printed, result.scroll)
             except PlaywrightError as exc:
                 notes.append(f"the page could not be read: {short_error(exc)}")
@@ -481,7 +484,7 @@ class BrowserSession:
         current = pages.index(page) if page in pages else 0
         episode.boxes = {node.id: node.box for node in printed if node.box is not None}
         obs = PageObservation(
-            observation_text(titles, current, tree), elements, page.url, titles, notes=notes
+            observation_text(titles, current, tree), elements, page.url, titles, notes=notes, scroll=scroll
         )
         if screenshot:
             obs.screenshot = self._capture(page, timeout_ms, notes)
