@@ -64,14 +64,14 @@ def observation_entry(obs: Observation) -> dict[str, Any]:
     return entry
 
 
-def target_entry(obs: Observation, reply: Reply) -> dict[str, Any] | None:
-    """Return a step's ``target``: the element the action names, with its ``bbox`` in page CSS
+def target_entry(obs: Observation, action: Action | None) -> dict[str, Any] | None:
+    """Return a step's ``target``: the element ``action`` names, with its ``bbox`` in page CSS
     pixels and ``shot_bbox`` on the step's screenshot (the page box minus the scroll offset the
     env put in ``obs.extra["scroll"]``), both ``[x, y, width, height]``; None when the action names
     no element or the observation gives it no box."""
-    if not isinstance(reply.action, Action) or not reply.action.element:
+    if action is None or not action.element:
         return None
-    element = obs.element(reply.action.element)
+    element = obs.element(action.element)
     if element is None or element.bbox is None:
         return None
     x, y, width, height = (float(v) for v in element.bbox)
@@ -186,7 +186,7 @@ class EpisodeRunner:
                 if reply.chars > MAX_ACTION_CHARS:
                     step["action_chars"] = reply.chars
                 step.update(shot)
-                target = target_entry(obs, reply)
+                target = target_entry(obs, self._parsed(reply))
                 if target:
                     step["target"] = target
                 if trace_info:
@@ -226,6 +226,17 @@ class EpisodeRunner:
         """Return the agent's next action and step trace, both checked (runs on the agent thread)."""
         reply = read_reply(self.agent.act(obs))
         return reply, read_step_trace(self.agent)
+
+    def _parsed(self, reply: Reply) -> Action | None:
+        """Return the action of ``reply`` as the env reads it (its own dialect), None if it has none."""
+        if reply.error is not None:
+            return None
+        if isinstance(reply.action, Action):
+            return reply.action
+        try:
+            return self.env.parse(reply.text)
+        except Exception:  # noqa: BLE001 - the env reports an unparsable action as the step's error
+            return None
 
     def _perform(self, reply: Reply) -> StepResult:
         """Apply the agent's action, or tell the env why it cannot be performed."""

@@ -136,13 +136,19 @@
 
   /* the filmstrip: one frame per step, the targeted element outlined; left / right arrows move */
   var film = null;
-  function placeBox(box, size, frame) {
+  function placeBox(box, size, frame, note) {
     var outline = frame.querySelector(".film-box"), img = frame.querySelector("img");
     if (!outline || !img) return;
     outline.hidden = true;
     if (!box) return;
     function put(w, h) {
       if (!w || !h) return;
+      if (box[0] >= w || box[1] >= h || box[0] + box[2] <= 0 || box[1] + box[3] <= 0) {
+        note.textContent = "The targeted element is outside this screenshot (at x " + Math.round(box[0]) + ", y " +
+          Math.round(box[1]) + " of it): the browser scrolls it into view to act.";
+        note.hidden = false;
+        return;
+      }
       outline.style.left = (100 * box[0] / w) + "%"; outline.style.top = (100 * box[1] / h) + "%";
       outline.style.width = (100 * box[2] / w) + "%"; outline.style.height = (100 * box[3] / h) + "%";
       outline.hidden = false;
@@ -164,9 +170,10 @@
       frame.appendChild(el("p", { "class": "film-none", text: s.skipped ? "no screenshot kept (" + s.skipped + ")" : "no screenshot for this step" }));
     }
     view.appendChild(frame);
-    placeBox(s.box, s.size, frame);
+    var note = el("p", { "class": "note film-offscreen", hidden: "" });
+    placeBox(s.box, s.size, frame, note);
     view.appendChild(el("div", { "class": "film-info" }, [
-      el("p", { "class": "film-pos", text: "step " + i + " of " + film.steps.length + " (← → to move)" }),
+      el("p", { "class": "film-pos", text: "step " + i + " of " + film.steps.length + " (← → to move)" }), note,
       kvTable([["action", s.action, true], ["page", s.url], ["error", s.error, true],
                ["agent / env (s)", fixed(s.agent_s, 3) + " / " + fixed(s.env_s, 3)], ["LLM usage", usageText(s.usage)],
                ["LLM reply", s.reply, true]])
