@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import os
 import shlex
@@ -40,6 +41,9 @@ MAX_TEXT = 4000
 MAX_TASK_ROWS = 60
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
+#: Step-trace keys the page leaves in the trajectory file: usage (shown apart) and an LLM agent's
+#: ``calls`` (whole prompts; the page shows the last call's reply).
+_NOT_EMBEDDED = ("usage", "calls")
 #: Files of an episode's artifacts folder the report does not list (its screenshots).
 _IMAGES = (".png", ".jpg")
 EPISODE_COLUMNS = ["idx", "label", "suite", "task_id", "episode", "status", "success", "score", "steps"]
@@ -71,16 +75,25 @@ def _cut(value: Any, limit: int = MAX_TEXT) -> Any:
     return text if len(text) <= limit else text[:limit] + f" … [cut: {len(text)} characters in all]"
 
 
+def _inside(relative: str) -> bool:
+    """Return True when the relative path ``relative`` stays inside its folder (no '..', not absolute)."""
+    parts = relative.replace(os.sep, "/").split("/")
+    return bool(relative) and not relative.startswith(("/", os.sep)) and ".." not in parts
+
+
 def _join_inside(folder: Path, relative: str) -> Path | None:
     """Return ``folder / relative`` when ``relative`` stays inside ``folder`` (no '..', not absolute)."""
-    parts = Path(relative).parts
-    if not parts or Path(relative).is_absolute() or ".." in parts:
-        return None
-    return folder / relative
+    return folder / relative if _inside(relative) else None
 
 
 def _href(target: Path, out_dir: Path) -> str:
     return quote(os.path.relpath(target, out_dir).replace(os.sep, "/"))
+
+
+@functools.lru_cache(maxsize=64)
+def _folder_href(folder: Path, out_dir: Path) -> str:
+    """Return the link from the report's folder to ``folder``, ending in '/' (computed once per run)."""
+    return _href(folder, out_dir) + "/"
 
 
 def _image_type(data: bytes) -> str | None:
@@ -94,10 +107,11 @@ def _screenshot(run: RunData, shot: str, out_dir: Path, policy: ScreenshotPolicy
     folder = run.folder
     if folder is None:
         return None
-    path = _join_inside(folder / "trajectories", shot)
-    if path is None:
+    if not _inside(shot):
         return None
-    if policy.inline and path.is_file():
+    trajectories = folder / "trajectories"
+    path = trajectories / shot if policy.inline else None
+    if path is not None and path.is_file():
         size = path.stat().st_size
         if policy.used + size <= policy.cap_bytes:
             data = path.read_bytes()
@@ -106,7 +120,7 @@ def _screenshot(run: RunData, shot: str, out_dir: Path, policy: ScreenshotPolicy
                 policy.used += size
                 return f"data:{kind};base64," + base64.b64encode(data).decode("ascii")
         policy.skipped += 1
-    return _href(path, out_dir)
+    return _folder_href(trajectories, out_dir) + quote(shot.replace(os.sep, "/"))
 
 
 def _trajectory(run: RunData, record: EpisodeRecord) -> tuple[dict[str, Any] | None, Path | None]:
@@ -173,7 +187,7 @@ def _step(step: dict[str, Any], run: RunData, out_dir: Path, policy: ScreenshotP
         _seconds(step.get("env_s")),
         _cut(observation.get("url")) if observation.get("url") != url else None,
         [usage.get("input_tokens"), usage.get("output_tokens"), usage.get("cost_usd")] if usage else None,
-        {k: _cut(v) for k, v in agent.items() if k != "usage"} or None,
+        {k: _cut(v) for k, v in agent.items() if k not in _NOT_EMBEDDED} or None,
         _screenshot(run, str(step["screenshot"]), out_dir, policy) if step.get("screenshot") else None,
         _target_box(step),
         _number_list(step.get("screenshot_size"), 2),
