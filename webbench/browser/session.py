@@ -16,7 +16,8 @@ Contract (what ``suites/_live.py`` relies on; sync API, one thread)::
 see ``browser.axtree``) with stable ids: ``js/bid.js`` numbers every node of every frame in the
 page itself (``data-webbench-id``), so an element keeps its id from step to step, and the same
 page gets the same ids when it is loaded again. ``elements`` lists each printed node once, with
-its box in page pixels and its printed properties as ``attrs``. ``screenshot`` is a PNG when
+its box in page pixels and its printed properties as ``attrs``; ``scroll`` is the main frame's scroll
+offset (a page box minus it is the box on the screenshot). ``screenshot`` is a PNG when
 asked; ``marked`` a set-of-marks PNG (boxes and ids drawn, captured, removed) when asked.
 
 Chromium is started by this module, not by Playwright's launcher (which puts the browser in a

@@ -156,7 +156,6 @@ class WebArenaInfinitySuite(Suite):
         "each checked by the benchmark's own verifier"
     )
     kind = "live"
-    default_screenshots = True
     #: Upstream's runner: 50 steps (``--max-steps 50``).
     default_max_steps = 50
     actions = (
