@@ -75,6 +75,18 @@ def test_retain_on_failure_keeps_only_the_failed_episodes_trace(tmp_path) -> Non
     assert (episode_folder(tmp_path / "r", records[SOLVED[0]]) / "step-000.png").is_file()
 
 
+def test_an_episode_whose_site_died_keeps_its_trace(tmp_path) -> None:
+    agent = f"{ROOT / 'tests' / 'infinity_agents.py'}:KillServer"  # kills the app server at step 1
+    tasks = "linear-account-settings/task_1,linear-account-settings/task_2"
+    result = infinity_eval(tmp_path, tasks, agent, "--trace", "retain-on-failure")
+    assert result.returncode == 0, result.stderr
+    first, second = read_jsonl(tmp_path / "r" / "episodes.jsonl")
+    assert first["status"] == "env_error" and second["status"] == "ok"
+    assert zipfile.is_zipfile(
+        episode_folder(tmp_path / "r", first) / "trace.zip"
+    )  # written as the env closed
+
+
 def test_the_real_run_opens_in_the_report_with_filmstrips_breakdowns_and_traces(
     browser,  # noqa: F811
     live_run: Path,

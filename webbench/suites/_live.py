@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import abstractmethod
+from pathlib import Path
 from typing import Any
 
 from webbench.core.action import Action, make_action
@@ -74,7 +75,7 @@ class LiveEnv(WebEnv):
         self.origins = {}
         self._session: Any = None
         #: Where the open episode's trace goes when kept; None when no trace is being recorded.
-        self._trace: Any = None
+        self._trace: Path | None = None
 
     @abstractmethod
     def setup(self, task: Task, seed: int | None) -> list[str]:
@@ -104,7 +105,7 @@ class LiveEnv(WebEnv):
         self._answer: str | None = None
         self._history: list[str] = []
         self._steps = 0
-        self._stop_trace(keep=True)  # an episode that failed mid-way (env_error) keeps its trace
+        self._stop_trace(keep=True)  # an episode that ended without _final (env_error) keeps its trace
         self.session.end_episode()  # the previous episode's pages are gone before the site resets
         urls = self.setup(task, seed)
         har = (
@@ -218,6 +219,8 @@ class LiveEnv(WebEnv):
 
     def close(self) -> None:
         """Close the browser and whatever the suite started."""
+        if self._session is not None:
+            self._stop_trace(keep=True)  # an episode the env failed in (env_error) keeps its trace
         session, self._session = self._session, None
         try:
             self.teardown()
