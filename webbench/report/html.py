@@ -6,6 +6,10 @@ Jinja2 autoescaping, :func:`markupsafe.escape` (charts), or the embedded JSON th
 the page's script renders with ``textContent``; that JSON is written with ``<``,
 ``>``, ``&`` and the JS line separators as ``\\u`` escapes, so no string can close
 its ``<script>`` element.
+
+Episode pages of live runs add a filmstrip (each step's kept screenshot with the targeted
+element's ``shot_bbox`` outlined), the ``details.evaluators`` breakdown and links to the files of
+the episode's artifacts folder (``trace.zip``, ``network.har``); see docs/live-report.md.
 """
 
 from __future__ import annotations
