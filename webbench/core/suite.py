@@ -73,6 +73,12 @@ class Suite(ABC):
     #: True when the reward decays with the time an episode takes (more workers than cores lower it).
     time_based_reward: bool = False
 
+    @property
+    def default_screenshots(self) -> bool:
+        """Return whether ``webbench eval`` takes screenshots when neither ``--screenshots`` nor
+        ``--no-screenshots`` is given: on for live suites (the report shows every step), else off."""
+        return self.kind == "live"
+
     def splits(self) -> list[str]:
         """Return the split names this suite accepts (empty: it has no splits)."""
         return []
