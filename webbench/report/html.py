@@ -205,17 +205,26 @@ def _step(step: dict[str, Any], run: RunData, out_dir: Path, policy: ScreenshotP
 
 def _evaluator_entries(details: dict[str, Any]) -> list[dict[str, Any]]:
     """Return ``details["evaluators"]`` as the page shows it: one dict per entry with a
-    ``name``, numbers kept, every other value cut text (nested values as JSON)."""
+    ``name``, numbers kept, every other value cut text (nested values as JSON).
+
+    The entries are a list of dicts named by ``name`` (or ``evaluator_name``, as
+    WebArena-Verified's library writes them), or a dict of name -> entry (WebArena's evaluators)."""
     entries = details.get("evaluators")
+    if isinstance(entries, dict):
+        entries = [
+            {"name": name, **entry} if isinstance(entry, dict) else {"name": name, "value": entry}
+            for name, entry in entries.items()
+        ]
     if not isinstance(entries, list):
         return []
     shown = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             entry = {"value": entry}
-        item = {"name": _cut(entry.get("name") or f"evaluator {index + 1}")}
+        name = entry.get("name") or entry.get("evaluator_name") or f"evaluator {index + 1}"
+        item = {"name": _cut(name)}
         for key, value in entry.items():
-            if key == "name" or value is None:
+            if key in ("name", "evaluator_name") or value is None:
                 continue
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
             item[str(key)] = round(value, 6) if numeric else _cut(value)

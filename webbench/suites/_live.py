@@ -51,6 +51,13 @@ TRACE_OPTION = SuiteOption(
     one_of(*TRACE_MODES),
     "off",
 )
+#: ``--set-of-marks``: the suite option of the live suites whose observations can carry marks.
+MARKS_OPTION = SuiteOption(
+    "set-of-marks",
+    "on: each observation's screenshot has the elements' boxes and ids drawn (vision agents)",
+    one_of("on", "off"),
+    "off",
+)
 
 
 class SiteDown(RuntimeError):

@@ -41,7 +41,7 @@ from webbench.core.types import Task
 from webbench.data.sources import DataSource
 from webbench.metrics.webarena import evaluate, needs_judge, needs_page, parse_fixes
 from webbench.suites import _webarena_data as data
-from webbench.suites._live import LiveEnv, SiteDown
+from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown
 from webbench.suites._webarena_actions import EARLY_STOP_PREFIX, early_stop, is_dialect, parse_webarena
 
 VIEWPORT = (1280, 720)
@@ -385,12 +385,8 @@ class WebArenaSuite(Suite):
             one_of("on", "off"),
             "off",
         ),
-        SuiteOption(
-            "set-of-marks",
-            "on: each observation's screenshot has the elements' boxes and ids drawn (vision agents)",
-            one_of("on", "off"),
-            "off",
-        ),
+        MARKS_OPTION,
+        TRACE_OPTION,
     )
 
     def __init__(self) -> None:

@@ -44,7 +44,7 @@ from webbench.suites._infinity_data import (
     load_tasks,
     named_subsets,
 )
-from webbench.suites._live import TRACE_OPTION, LiveEnv, SiteDown
+from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown
 
 #: The browser window of every episode (the scripted plans were checked at this size).
 VIEWPORT = (1280, 900)
@@ -177,12 +177,7 @@ class WebArenaInfinitySuite(Suite):
             one_of(*PRUNING),
             "off",
         ),
-        SuiteOption(
-            "set-of-marks",
-            "on: each observation's screenshot has the elements' boxes and ids drawn (vision agents)",
-            one_of("on", "off"),
-            "off",
-        ),
+        MARKS_OPTION,
         SuiteOption(
             "har", "on: record a HAR file per episode in its folder (network.har)", one_of("on", "off"), "off"
         ),
