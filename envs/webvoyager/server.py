@@ -168,7 +168,7 @@ def papers(path: str, query: dict[str, str]) -> tuple[int, str]:
         body = (
             f"<h2>{escape(paper['title'])}</h2><p>Authors: {escape(paper['authors'])}</p>"
             f"<p class='meta'>Submitted on {paper['date']}</p><blockquote>Abstract: "
-            f"{escape(paper['abstract'])}</blockquote><a href='/'>Back to the list</a>"
+            f"{escape(paper['abstract'])}</blockquote><a href='/' target='_blank'>Back to the list</a>"
         )
         return 200, page(f"[{paper['id']}] {escape(paper['title'])}", f"{head}<main>{body}</main>")
     return 404, page("Not found", "<p>Not found.</p>")
