@@ -99,3 +99,21 @@ def test_the_command_reproduces_the_hand_computed_kappa_on_a_run(tmp_path):
     none.write_text("task_id,episode,human_success\nzzz,0,1\n")
     refused = webbench("judge-agreement", str(run), "--labels", str(none))
     assert refused.returncode == 2 and "no label names an episode" in refused.stderr
+
+
+def test_the_html_report_notes_the_agreement_when_labels_are_given(tmp_path):
+    run = make_run(tmp_path, "r", "a", {f"t{i:02d}": [i < 25] for i in range(50)}, suite="webvoyager")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "\n".join(
+            json.dumps({"task_id": f"t{i:02d}", "episode": 0, "human_success": i < 20 or 25 <= i < 35})
+            for i in range(50)
+        )
+    )
+    out = tmp_path / "report.html"
+    result = webbench("report", str(run), "-o", str(out), "--labels", str(labels), "--no-published")
+    assert result.returncode == 0, result.stderr
+    html = out.read_text()
+    assert "Cohen&#39;s kappa 0.400" in html and "raw agreement 0.700 over 50 labelled episodes" in html
+    plain = webbench("report", str(run), "-o", str(tmp_path / "plain.html"), "--no-published")
+    assert plain.returncode == 0 and "kappa" not in (tmp_path / "plain.html").read_text()

@@ -1,9 +1,9 @@
 """``webbench judge-agreement RUN_DIR --labels FILE``: how the run's auto judge agrees with people.
 
-The judge's verdict of an episode is its ``success`` metric (the judge's score; an episode without
-an answer, or that failed, counts as not successful, as the run scores it); the people's is the
-labels file's ``human_success`` for the same ``task_id`` and ``episode``. Prints Cohen's kappa with
-a 95 % bootstrap interval, the raw agreement and the confusion matrix, over the labelled episodes.
+The judge's verdict of an episode is its ``success`` metric (see ``report.agreement.judge_pairs``);
+the people's is the labels file's ``human_success`` for the same ``task_id`` and ``episode``.
+Prints Cohen's kappa with a 95 % bootstrap interval, the raw agreement and the confusion matrix,
+over the labelled episodes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from webbench.core.errors import UsageError
-from webbench.report.agreement import agreement, read_labels
+from webbench.report.agreement import agreement, figure, judge_pairs, read_labels
 from webbench.report.runs import load_run
 
 
@@ -33,29 +33,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _figure(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.3f}"
-
-
 def main(args: argparse.Namespace, _extra: list[str]) -> int:
     """Print the agreement of the run's judge verdicts with the labels."""
     labels = read_labels(args.labels)
-    records = {(r.task_id, r.episode): r for r in load_run(args.run_dir).records}
-    matched = sorted(set(labels) & set(records))
-    if not matched:
+    pairs = judge_pairs(load_run(args.run_dir).records, labels)
+    if not pairs:
         raise UsageError(f"--labels {args.labels}: no label names an episode of {args.run_dir}")
-    pairs = [(bool(records[key].metrics.get("success")), labels[key]) for key in matched]
     result = agreement(pairs)
-    unmatched = len(labels) - len(matched)
+    unmatched = len(labels) - len(pairs)
     if args.json:
         print(json.dumps({**asdict(result), "labels_without_episode": unmatched}))
         return 0
     low, high = result.interval or (None, None)
     print(f"episodes labelled: {result.n} (labels naming no episode of the run: {unmatched})")
-    print(
-        f"Cohen's kappa: {_figure(result.kappa)} (95% bootstrap interval {_figure(low)} .. {_figure(high)})"
-    )
-    print(f"raw agreement: {_figure(result.raw)}")
+    print(f"Cohen's kappa: {figure(result.kappa)} (95% bootstrap interval {figure(low)} .. {figure(high)})")
+    print(f"raw agreement: {figure(result.raw)}")
     print("confusion matrix (rows: judge, columns: people):")
     print("                 people yes  people no")
     print(f"  judge yes      {result.both:>10}  {result.judge_only:>9}")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from webbench.core.errors import UsageError
+from webbench.core.record import EpisodeRecord
 
 #: Resamples and seed of the bootstrap interval (fixed: the same pairs give the same interval).
 RESAMPLES = 2000
@@ -94,6 +96,36 @@ def agreement(pairs: list[tuple[bool, bool]]) -> Agreement:
     return Agreement(len(pairs), *matrix, raw, cohen_kappa(*matrix), kappa_interval(pairs))
 
 
+Labels = dict[tuple[str, int], bool]
+
+
+def judge_pairs(records: Iterable[EpisodeRecord], labels: Labels) -> list[tuple[bool, bool]]:
+    """Return (judge, human) verdicts of the labelled episodes of ``records``, in task order.
+
+    The judge's verdict is the episode's ``success`` metric (the judge's score; an episode without
+    an answer, or that failed, counts as not successful, as the run scores it)."""
+    by_key = {(r.task_id, r.episode): r for r in records}
+    return [
+        (bool(by_key[key].metrics.get("success")), labels[key]) for key in sorted(set(labels) & set(by_key))
+    ]
+
+
+def figure(value: float | None) -> str:
+    """Return a kappa or a share with three decimals, or ``undefined``."""
+    return "undefined" if value is None else f"{value:.3f}"
+
+
+def describe(result: Agreement) -> str:
+    """Return the agreement as one sentence (for reports)."""
+    low, high = result.interval or (None, None)
+    return (
+        f"Cohen's kappa {figure(result.kappa)} (95% bootstrap interval {figure(low)} .. {figure(high)}), "
+        f"raw agreement {figure(result.raw)} over {result.n} labelled episodes; judge yes and people yes "
+        f"{result.both}, judge yes and people no {result.judge_only}, judge no and people yes "
+        f"{result.human_only}, both no {result.neither}"
+    )
+
+
 def _verdict(value: object, where: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -105,7 +137,7 @@ def _verdict(value: object, where: str) -> bool:
     raise UsageError(f"{where}: human_success must be 1/0, true/false or yes/no, not {value!r}")
 
 
-def read_labels(path: Path) -> dict[tuple[str, int], bool]:
+def read_labels(path: Path) -> Labels:
     """Return ``{(task_id, episode): human_success}`` from a CSV or JSON-lines labels file;
     UsageError naming the file and the line at fault."""
     try:
@@ -122,7 +154,7 @@ def read_labels(path: Path) -> dict[tuple[str, int], bool]:
                     raise UsageError(f"--labels {path}: line {number}: not valid JSON: {exc.msg}") from exc
     else:
         rows = list(enumerate(csv.DictReader(text.splitlines()), 2))
-    labels: dict[tuple[str, int], bool] = {}
+    labels: Labels = {}
     for number, row in rows:
         where = f"--labels {path}: line {number}"
         if not isinstance(row, dict) or any(row.get(k) in (None, "") for k in ("task_id", "human_success")):
