@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import ROOT, webbench
 from webbench.core.action import parse_action
+from webbench.core.env import EnvConfig
 from webbench.core.suite import SuiteError, get_suite, select_tasks
 from webbench.suites._webvoyager_data import (
     PATCHED_FILE,
@@ -256,3 +257,39 @@ def test_the_element_list_joins_the_listed_entries_with_tabs_keeping_their_numbe
 )
 def test_blocked_pages_are_recognised_and_ordinary_ones_are_not(title, text, frames, blocked):
     assert (blocked_reason(title, text, frames) is not None) is blocked
+
+
+def test_a_page_blocked_mid_episode_is_an_env_error_with_the_reason_and_url(tmp_path):
+    from webbench.core.env import WebEnv
+    from webbench.core.types import Observation, Task
+    from webbench.run.episode import Episode, EpisodeRunner, Limits
+    from webbench.suites.webvoyager import PageBlocked
+
+    class Env(WebEnv):
+        def start(self, task, seed):
+            return Observation(goal=task.goal), {}
+
+        def act(self, action):
+            raise PageBlocked("https://site.example/sorry", "page title 'Access Denied'")
+
+        def invalid(self, raw, reason):
+            raise AssertionError(reason)
+
+        def finish(self):
+            return {}
+
+    class Agent:
+        def reset(self, task):
+            pass
+
+        def act(self, obs):
+            return 'click("1")'
+
+    runner = EpisodeRunner(Env(EnvConfig()), Agent(), Limits(max_steps=3), tmp_path)
+    record = runner.run(Episode(Task("webvoyager", "Site--0", "Find it"), 0, 0))
+    assert (record.status, record.end_reason, record.steps) == ("env_error", "blocked", 1)
+    assert record.details == {
+        "blocked_url": "https://site.example/sorry",
+        "blocked_reason": "page title 'Access Denied'",
+    }
+    assert record.metrics == {"success": 0.0, "judge_undecided": 0.0} and "blocked at" in record.error

@@ -331,6 +331,15 @@ class WebVoyagerSuite(Suite):
             missing.append(str(exc))
         return missing
 
+    def summary_notes(self, config: EnvConfig) -> list[str]:
+        """Return the note that the original (unpatched) task texts were used, when they were."""
+        if config.options.get("patches", "none") == "none":
+            return [
+                "original task texts (2024): many Booking and Google Flights tasks ask for dates now past; "
+                "--patches magnitude applies Magnitude's date patches"
+            ]
+        return []
+
     @contextlib.contextmanager
     def services(self, config: EnvConfig, tasks: list[Task]) -> Iterator[dict[str, Any]]:
         """Start the stand-in sites when a task starts on one (one line), else nothing (the live web)."""
