@@ -165,6 +165,7 @@ def test_type_clears_types_and_presses_enter_click_keeps_the_tab(env):
     obs, *_ = env.step(reply(f"Click [{number(obs, 'Spicy Black Bean Chili')}]"))
     assert url_of(env) == "http://recipes.webvoyager.test/recipe/black-bean-chili"
 
+
 def test_scroll_window_moves_two_thirds_of_the_window_and_goback_google_wait(env):
     obs, _ = env.reset(options={"task": task("http://recipes.webvoyager.test/recipe/banana-bread")})
     obs, *_ = env.step(reply("Scroll [WINDOW]; down"))
