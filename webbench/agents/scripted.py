@@ -1,5 +1,6 @@
-"""``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent), and UI
-plans for a set of WebArena-Infinity function tasks (``webbench.agents.infinity_plans``).
+"""``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent), UI
+plans for a set of WebArena-Infinity function tasks (``webbench.agents.infinity_plans``), and plans
+for the ``webvoyager-mini`` tasks written in WebVoyager's dialect (``webbench.agents.webvoyager_plans``).
 
 At the first step of an episode the rule for the task reads the observation (the
 DOM listing's elements and MiniWoB's utterance fields in ``obs.extra["fields"]``)
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
+from webbench.agents import webvoyager_plans
 from webbench.agents.infinity_plans import PLANS, Step
 from webbench.core.action import format_action, make_action
 from webbench.core.types import Element, Observation, Task
@@ -183,15 +185,38 @@ def ui_step(obs: Observation, step: Step) -> str | None:
     return _act("type", element.id, step.text) if step.action == "type" else _click(element)
 
 
+_NATIVE = {"click": "Click", "type": "Type", "scroll": "Scroll", "wait": "Wait", "goback": "GoBack"}
+
+
+def voyager_step(obs: Observation, step: webvoyager_plans.Step) -> str | None:
+    """Return the WebVoyager reply (``Thought: ...`` and ``Action: ...``) of a plan step on ``obs``
+    (None: its element is not in the observation)."""
+    thought = f"Thought: {step.action} {step.target or ''}".rstrip()
+    if step.action == "answer":
+        return f"{thought}\nAction: ANSWER; {step.text}"
+    if step.action == "google":
+        return f"{thought}\nAction: Google"
+    number = "WINDOW" if step.target == "WINDOW" else None
+    if step.target is not None and number is None:
+        found = [e for e in obs.elements if step.target in (e.text, e.attrs.get("aria-label"))]
+        if not found:
+            return None
+        number = found[0].id
+    action = _NATIVE[step.action] + (f" [{number}]" if number is not None else "")
+    return f"{thought}\nAction: {action}" + (f"; {step.text}" if step.text else "")
+
+
 class ScriptedAgent:
     """MiniWoB++: plans a task's actions at its first step with ``RULES``, then plays them.
     WebArena-Infinity: plays the task's UI plan (``infinity_plans.PLANS``) on each step's
-    accessibility tree, then answers ``done``."""
+    accessibility tree, then answers ``done``. WebVoyager: plays the task's plan
+    (``webvoyager_plans.PLANS``) in WebVoyager's dialect, ending with its answer."""
 
     def __init__(self) -> None:
         self.task_id = ""
         self.plan: deque[str] | None = None
         self.ui_plan: deque[Step] | None = None
+        self.voyager_plan: deque[webvoyager_plans.Step] | None = None
         self.waited = 0
 
     def reset(self, task: Task) -> None:
@@ -199,12 +224,17 @@ class ScriptedAgent:
         self.task_id = task.id
         self.plan = None
         self.ui_plan = deque(PLANS.get(task.id, ())) if task.suite == "webarena_infinity" else None
+        self.voyager_plan = (
+            deque(webvoyager_plans.PLANS.get(task.id, ())) if task.suite == "webvoyager" else None
+        )
         self.waited = 0
 
     def act(self, obs: Observation) -> str:
         """Return the next planned action (``noop()`` when there is none)."""
         if self.ui_plan is not None:
             return self._play_ui(obs)
+        if self.voyager_plan is not None:
+            return self._play_voyager(obs)
         if self.plan is None:
             rule = RULES.get(self.task_id)
             self.plan = deque(rule(obs) if rule else [])
@@ -220,3 +250,18 @@ class ScriptedAgent:
         self.ui_plan.popleft()
         self.waited = 0
         return action
+
+    def _play_voyager(self, obs: Observation) -> str:
+        if not self.voyager_plan:
+            return "Thought: no plan\nAction: ANSWER; stuck"
+        reply = voyager_step(obs, self.voyager_plan[0])
+        if reply is None:
+            self.waited += 1
+            return (
+                "Thought: waiting\nAction: Wait"
+                if self.waited <= UI_WAIT_STEPS
+                else "Thought: lost\nAction: ANSWER; stuck"
+            )
+        self.voyager_plan.popleft()
+        self.waited = 0
+        return reply

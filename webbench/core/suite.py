@@ -92,6 +92,11 @@ class Suite(ABC):
     def load_tasks(self, split: str | None, data: Path | None) -> list[Task]:
         """Return every task of ``split`` (from ``data`` when given, else the suite's source)."""
 
+    def run_tasks(self, split: str | None, data: Path | None, options: dict[str, Any]) -> list[Task]:
+        """Return the tasks of a run: ``load_tasks`` as the run's suite ``options`` change them
+        (e.g. WebVoyager's ``--patches``); by default the options change nothing."""
+        return self.load_tasks(split, data)
+
     @abstractmethod
     def make_env(self, config: EnvConfig) -> WebEnv:
         """Return a new env for this suite."""

@@ -35,6 +35,7 @@ from webbench.core.redact import redact
 from webbench.core.suite import SuiteError, get_suite
 from webbench.report import svg
 from webbench.report.aggregate import LENGTH_LABELS, episode_frame, leaderboard, success_by, task_table
+from webbench.report.agreement import agreement, describe, judge_pairs
 from webbench.report.published import Published
 from webbench.report.runs import RunData, suite_specs
 
@@ -434,6 +435,16 @@ def _notes(runs: list[RunData], suite: str) -> list[str]:
     return notes
 
 
+def agreement_notes(runs: list[RunData], suite: str, labels: dict[tuple[str, int], bool]) -> list[str]:
+    """Return one note per run with labelled episodes of ``suite``: its judge's agreement with people."""
+    notes = []
+    for run in runs:
+        pairs = judge_pairs([r for r in run.records if r.suite == suite], labels)
+        if pairs:
+            notes.append(f"judge and human labels, {run.label}: {describe(agreement(pairs))}")
+    return notes
+
+
 def suite_sections(
     frame: pd.DataFrame, runs: list[RunData], published: list[Published]
 ) -> list[dict[str, Any]]:
@@ -524,12 +535,17 @@ def render_report(
     published: list[Published] | None = None,
     policy: ScreenshotPolicy | None = None,
     title: str = "webbench report",
+    labels: dict[tuple[str, int], bool] | None = None,
 ) -> str:
-    """Return the HTML of the report over ``runs``, to be written at ``out`` (links are relative to it)."""
+    """Return the HTML of the report over ``runs``, to be written at ``out`` (links are relative to it);
+    with human ``labels`` (``report.agreement.read_labels``), each suite notes each run's judge-human
+    agreement."""
     policy = policy or ScreenshotPolicy()
     frame = episode_frame(runs)
     out_dir = Path(out).resolve().parent
     sections = suite_sections(frame, runs, published or [])
+    for section in sections if labels else ():
+        section["notes"] += agreement_notes(runs, section["suite"], labels)
     episodes = episode_data(frame, runs, out_dir, policy)
     run_rows = [
         {

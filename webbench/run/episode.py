@@ -160,7 +160,7 @@ class EpisodeRunner:
                 "env_error",
                 f"env reset failed: {type(exc).__name__}: {exc}",
                 traceback.format_exc(),
-                {},
+                failure_details(exc),
                 0,
                 steps,
                 usage,
@@ -199,7 +199,9 @@ class EpisodeRunner:
                     step["env_s"] = round(time.monotonic() - t1, 4)
                     steps.append(step)
                     n_steps += 1
-                    raise _EnvFailure(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from exc
+                    raise _EnvFailure(
+                        f"{type(exc).__name__}: {exc}", traceback.format_exc(), failure_details(exc)
+                    ) from exc
                 step["env_s"] = round(time.monotonic() - t1, 4)
                 step["error"] = obs.error
                 steps.append(step)
@@ -219,7 +221,7 @@ class EpisodeRunner:
         except _EnvFailure as exc:
             self.env_broken = True
             status, error, trace = "env_error", str(exc), exc.trace
-            info = {}
+            info = exc.info
         return self._record(job, name, started, status, error, trace, info, n_steps, steps, usage, answer)
 
     def _ask(self, obs: Observation) -> tuple[Reply, dict[str, Any]]:
@@ -378,7 +380,17 @@ def _failure_info(task: Task, config: EnvConfig) -> dict[str, Any]:
         return {}
 
 
+def failure_details(exc: BaseException) -> dict[str, Any]:
+    """Return what an env failure says about itself for the record: its ``info`` attribute (e.g. an
+    ``end_reason`` such as ``blocked`` and ``details``), or {}."""
+    info = getattr(exc, "info", None)
+    return (
+        {key: info[key] for key in ("end_reason", "details") if key in info} if isinstance(info, dict) else {}
+    )
+
+
 class _EnvFailure(Exception):
-    def __init__(self, message: str, trace: str) -> None:
+    def __init__(self, message: str, trace: str, info: dict[str, Any]) -> None:
         super().__init__(message)
         self.trace = trace
+        self.info = info

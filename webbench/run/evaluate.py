@@ -320,7 +320,7 @@ def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
     if config.split is not None and config.split not in splits:
         raise SuiteError(f"unknown split {config.split!r} of suite {suite.name}; known: {', '.join(splits)}")
     split = config.split or suite.default_split()
-    tasks = suite.load_tasks(split, Path(config.data) if config.data else None)
+    tasks = suite.run_tasks(split, Path(config.data) if config.data else None, dict(config.suite_options))
     return select_tasks(suite, tasks, config.task_ids, config.subset)
 
 
