@@ -77,6 +77,13 @@ def _uses_standins(tasks: list[Task]) -> bool:
     return any((urlsplit(t.meta["web"]).hostname or "").endswith("." + STANDIN_DOMAIN) for t in tasks)
 
 
+def _verdict(judgement: Any) -> str:
+    """Return the judge's verdict word for the report: SUCCESS, NOT SUCCESS or undecided."""
+    if not judgement.decided:
+        return "undecided"
+    return "SUCCESS" if judgement.score == 1.0 else "NOT SUCCESS"
+
+
 class WebVoyagerEnv(LiveEnv):
     """One worker's WebVoyager env: a Selenium Chromium per episode, judged at the end."""
 
@@ -236,6 +243,15 @@ class WebVoyagerEnv(LiveEnv):
                 "reference_answer": task.meta.get("reference"),
                 "judges": [judgement.record()],
                 "screenshots_judged": min(k, len(self._shots)) if answer is not None else 0,
+                "evaluators": [
+                    {
+                        "name": "judge",
+                        "score": judgement.score,
+                        "verdict": _verdict(judgement),
+                        "reply": judgement.reply,
+                        "message": judgement.note,
+                    }
+                ],
             },
             "usage": judgement.usage,
         }
