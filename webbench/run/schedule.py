@@ -43,7 +43,7 @@ class CircuitOpen(RuntimeError):
     """The run's first episodes all failed with the same infrastructure error; the message names it."""
 
 
-def _first_line(error: str | None) -> str:
+def first_line(error: str | None) -> str:
     """Return the first line of an error message ("" for none)."""
     lines = (error or "").strip().splitlines()
     return lines[0] if lines else ""
@@ -65,12 +65,12 @@ class CircuitBreaker:
             self._settled = True
             return
         # numbers blanked: ports, pids and temporary names differ between two equal failures
-        self._first.append(re.sub(r"\d+", "#", _first_line(record.error)))
+        self._first.append(re.sub(r"\d+", "#", first_line(record.error)))
         if len(self._first) < self.n:
             return
         self._settled = True
         if len(set(self._first)) == 1:
-            raise CircuitOpen(f"the first {self.n} episodes failed alike ({_first_line(record.error)})")
+            raise CircuitOpen(f"the first {self.n} episodes failed alike ({first_line(record.error)})")
 
 
 @dataclass
