@@ -279,3 +279,36 @@ def test_ctrl_c_keeps_finished_episodes_kills_the_actors_and_prints_the_resume_c
     assert 2 <= len(kept) < 40 and len({(r["task_id"], r["episode"]) for r in kept}) == len(kept)
     assert json.loads((tmp_path / "r" / "summary.json").read_text())["episodes"] == len(kept)
     assert wait_until(lambda: not browsers(cluster), timeout=30), browsers(cluster)
+
+
+@pytest.mark.browser
+def test_the_llm_cache_is_one_file_on_the_driver_and_replays_through_the_actors(
+    tmp_path: Path, cluster: str
+) -> None:
+    from llm_server import ChatServer, miniwob_click_model
+
+    from webbench.llm import ResponseCache
+
+    cache = tmp_path / "llm-cache.sqlite"
+    env = {k: v for k, v in joined(uuid.uuid4().hex).items() if not k.startswith("OPENAI_")}
+    env["OPENAI_API_KEY"] = "sk-test-ray-cache"
+
+    def run(out: Path, url: str, *extra: str) -> list[dict]:
+        args = miniwob_eval(
+            out, "click-test-2", "llm", "--episodes", "3", "--workers", "2", "--backend", "ray",
+            "--agent-arg", f"base_url={url}", "--agent-arg", "model=gpt-4o", "--agent-arg", "retry_base=0.01",
+            "--llm-cache", str(cache), *extra,
+        )  # fmt: skip
+        done = webbench(*args, env=env)
+        assert done.returncode == 0, done.stderr
+        return read_jsonl(out / "r" / "episodes.jsonl")
+
+    with ChatServer(miniwob_click_model) as server:
+        live = run(tmp_path / "live", server.url)
+        asked = len(server.requests)
+    assert all(r["status"] == "ok" and r["success"] for r in live)
+    assert 1 <= asked <= 3 and len(ResponseCache(cache, "replay")) == asked
+    # The server is gone: the actors replay from the driver's file and give the same episodes.
+    replay = run(tmp_path / "replay", "http://127.0.0.1:9/v1", "--llm-cache-mode", "replay")
+    assert keys(replay) == keys(live)
+    assert wait_until(lambda: not browsers(cluster), timeout=30), browsers(cluster)

@@ -14,7 +14,11 @@ the same guarantees as the local pool, through the same :class:`~webbench.run.sc
 - an actor is a process-group leader watched by a :class:`~webbench.run.reaper.Reaper` of its
   own node: when it dies in any way, its browser, chromedriver and what else it started are
   killed with its group (the local pool's watchdog, one per actor);
-- Ctrl-C (or SIGTERM) kills the actors; the finished episodes are kept.
+- Ctrl-C (or SIGTERM) kills the actors; the finished episodes are kept;
+- the LLM response cache is one file, on the driver's machine: a :class:`CacheServer` actor
+  placed on the driver's node holds it, and every actor's agent and judges read and record
+  through it (:class:`RemoteCache`), so ``--llm-cache-mode replay`` answers the same on every
+  node.
 
 With no ``--ray-address`` (and no ``RAY_ADDRESS``) the driver starts a Ray head of its own,
 bound to 127.0.0.1, without dashboard or usage reporting, and stops it at the end;
@@ -99,6 +103,56 @@ def disconnect() -> None:
         _ray().shutdown()
 
 
+class CacheServer:
+    """A Ray actor on the driver's node holding the run's LLM response cache file."""
+
+    def __init__(self, path: str, mode: str) -> None:
+        from webbench.llm.cache import ResponseCache
+
+        self.cache = ResponseCache(path, mode)
+
+    def get(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
+        """Return ``(response, None)`` (response None: not cached), or ``(None, why)`` for a replay miss."""
+        from webbench.llm.errors import LLMCacheMiss
+
+        try:
+            return self.cache.get(key), None
+        except LLMCacheMiss as exc:
+            return None, str(exc)
+
+    def put(self, key: str, model: str, response: dict[str, Any]) -> None:
+        """Record ``response`` under ``key`` (nothing in replay mode)."""
+        self.cache.put(key, model, response)
+
+
+class RemoteCache:
+    """The response cache as an actor's agent and judges see it: calls to the driver's CacheServer."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """Return the cached response of ``key`` or None (LLMCacheMiss for a replay miss)."""
+        from webbench.llm.errors import LLMCacheMiss
+
+        response, miss = _ray().get(self.server.get.remote(key))
+        if miss is not None:
+            raise LLMCacheMiss(miss)
+        return response
+
+    def put(self, key: str, model: str, response: dict[str, Any]) -> None:
+        """Record ``response`` under ``key`` in the driver's file."""
+        _ray().get(self.server.put.remote(key, model, response))
+
+
+def _llm_cache(spec: WorkerSpec) -> Any:
+    """Return the run's LLM settings when they name a cache file (None: no cache)."""
+    from webbench.llm.settings import LLMSettings
+
+    settings = LLMSettings.from_dict(spec.env_config.llm)
+    return settings if settings.cache is not None and settings.cache_mode != "off" else None
+
+
 class EpisodeActor:
     """What runs inside one Ray actor: an EpisodeWorker writing into a folder of its own node.
 
@@ -106,7 +160,7 @@ class EpisodeActor:
     process dies, so nothing it started outlives it.
     """
 
-    def __init__(self, spec: WorkerSpec) -> None:
+    def __init__(self, spec: WorkerSpec, cache: Any = None) -> None:
         with contextlib.suppress(OSError):  # already a group leader
             os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver alone handles Ctrl-C
@@ -115,6 +169,11 @@ class EpisodeActor:
             self._reaper.watch(os.getpid())
         self._dir = Path(tempfile.mkdtemp(prefix="webbench-actor-"))
         self.fatal: str | None = None
+        settings = _llm_cache(spec)
+        if cache is not None and settings is not None:
+            from webbench.llm.settings import install_cache
+
+            install_cache(settings, RemoteCache(cache))
         try:
             self.worker: EpisodeWorker | None = EpisodeWorker(replace(spec, traj_dir=self._dir))
         except WorkerBuildError as exc:
@@ -187,6 +246,7 @@ class RayPool:
         self._actors: list[_Actor] = []
         self._schedule = Schedule([], spec.limits, spec.env_config, on_record, requeue=True)
         self._remote: Any = None
+        self._cache: Any = None
 
     def run(self, jobs: list[Episode]) -> None:
         """Run every job; return when each has a record. Ctrl-C kills the actors and re-raises."""
@@ -199,19 +259,34 @@ class RayPool:
             self._remote = ray.remote(EpisodeActor).options(
                 num_cpus=self.worker_cpus, max_restarts=0, max_task_retries=0
             )
+            self._cache = self._start_cache(ray)
             for _ in range(min(self.n, len(jobs))):
                 self._spawn()
             self._loop(ray)
         finally:
             self.shutdown()
+            if self._cache is not None:
+                with contextlib.suppress(Exception):
+                    ray.kill(self._cache, no_restart=True)
             if started:
                 disconnect()
+
+    def _start_cache(self, ray: Any) -> Any:
+        """Start the CacheServer of the run's LLM cache on this (the driver's) node; None without one."""
+        settings = _llm_cache(self.spec)
+        if settings is None:
+            return None
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        server = ray.remote(CacheServer).options(num_cpus=0, scheduling_strategy=here)
+        return server.remote(str(Path(settings.cache).resolve()), settings.cache_mode)
 
     def _spawn(self) -> None:
         """Start an actor in the lowest free slot (a replaced actor takes over its slot)."""
         slot = min(set(range(self.n)) - {a.slot for a in self._actors})
         spec = replace(self.spec, env_config=replace(self.spec.env_config, slot=slot))
-        handle = self._remote.remote(spec)
+        handle = self._remote.remote(spec, self._cache)
         self._actors.append(_Actor(handle, slot, call=handle.ready.remote()))
 
     def _loop(self, ray: Any) -> None:
