@@ -312,3 +312,31 @@ def test_the_llm_cache_is_one_file_on_the_driver_and_replays_through_the_actors(
     replay = run(tmp_path / "replay", "http://127.0.0.1:9/v1", "--llm-cache-mode", "replay")
     assert keys(replay) == keys(live)
     assert wait_until(lambda: not browsers(cluster), timeout=30), browsers(cluster)
+
+
+def test_sigkill_of_a_driver_with_its_own_head_leaves_no_ray_process_and_resume_finishes(
+    tmp_path: Path,
+) -> None:
+    if not AWB_DATA.is_dir():
+        pytest.skip("../shared/data/autowebbench is not beside the project")
+    mark = uuid.uuid4().hex
+    env = {k: v for k, v in marked_env(mark).items() if k != "RAY_ADDRESS"}
+    episodes = tmp_path / "r" / "episodes.jsonl"
+    tasks = ",".join(f"zh_ood-{i:03d}" for i in range(8))
+    args = ["eval", "--suite", "autowebbench", "--split", "zh_ood", "--data", str(AWB_DATA), "--tasks", tasks,
+            "--agent", "tests/infra_agents.py:Slow", "--agent-arg", "delay=0.5", "--out", str(tmp_path),
+            "--run-id", "r", "--backend", "ray", "--workers", "2"]  # fmt: skip
+    proc = start(args, env)
+    assert wait_until(lambda: lines(episodes) >= 2, timeout=180)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    total = 8
+    assert lines(episodes) < total, "the run finished before it could be killed"
+    # the head the driver started (GCS, raylet, agents, actors) goes with it
+    assert wait_until(lambda: not marked_processes(mark), timeout=60), marked_processes(mark)
+    resumed = webbench("eval", "--resume", str(tmp_path / "r"), env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    records = read_jsonl(episodes)
+    assert len(records) == total and len({r["task_id"] for r in records}) == total
+    assert all(r["success"] for r in records)
+    assert wait_until(lambda: not marked_processes(mark), timeout=60), marked_processes(mark)

@@ -102,6 +102,8 @@ def _runtime(args: argparse.Namespace) -> dict[str, Any]:
     for name in ("workers", "backend", "ray_address", "ray_worker_cpus"):
         if getattr(args, name) is not None:
             given[name] = getattr(args, name)
+    if args.backend == "local" and args.ray_address is None:
+        given["ray_address"] = None  # a resume on this machine forgets the run's cluster
     for name in ("step_timeout", "episode_timeout"):
         if getattr(args, name) is not None:
             given[name] = check_timeout("--" + name.replace("_", "-"), getattr(args, name))

@@ -88,13 +88,51 @@ def connect(address: str | None, cpus: float) -> bool:
     if address is None:
         options |= {"num_cpus": cpus, "include_dashboard": False}
     try:
-        ray.init(address=address, **options)
+        # "local": a new head even when a cluster runs on this machine (None would join it)
+        ray.init(address=address or "local", **options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         why = first_line(str(exc)) or type(exc).__name__
         raise RayUnavailable(f"--ray-address {address}: cannot connect to Ray ({why})") from None
+    except BaseException:  # Ctrl-C while the head starts: stop what started
+        disconnect()
+        raise
     finally:
         signal.signal(signal.SIGTERM, sigterm)
     return address is None
+
+
+def watch_head() -> Reaper:
+    """Return a watchdog of the Ray head this process started (its processes are this process's
+    descendants, in its process group): when this process dies, even by SIGKILL, they are killed.
+    Call ``abandon()`` on it before a clean :func:`disconnect`."""
+    reaper = Reaper()
+    for pid in descendants(os.getpid()):
+        if pid != reaper.pid:
+            reaper.watch_process(pid)
+    return reaper
+
+
+def descendants(root: int) -> list[int]:
+    """Return the pids of every live descendant of process ``root`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(proc.name))
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def check_room(ray: Any, cpus: float) -> None:
+    """Raise RayUnavailable when the cluster has fewer than ``cpus`` CPUs: no actor could start."""
+    total = ray.cluster_resources().get("CPU", 0.0)
+    if total < cpus:
+        raise RayUnavailable(f"--ray-worker-cpus {cpus:g}: the Ray cluster has {total:g} CPUs in all")
 
 
 def disconnect() -> None:
@@ -254,8 +292,10 @@ class RayPool:
         if not jobs:
             return
         started = connect(self.address, max(os.cpu_count() or 1, self.n * self.worker_cpus))
+        head = watch_head() if started else None
         try:
             ray = _ray()
+            check_room(ray, self.worker_cpus)
             self._remote = ray.remote(EpisodeActor).options(
                 num_cpus=self.worker_cpus, max_restarts=0, max_task_retries=0
             )
@@ -268,7 +308,8 @@ class RayPool:
             if self._cache is not None:
                 with contextlib.suppress(Exception):
                     ray.kill(self._cache, no_restart=True)
-            if started:
+            if head is not None:
+                head.abandon()
                 disconnect()
 
     def _start_cache(self, ray: Any) -> Any:
