@@ -92,7 +92,8 @@ def connect(address: str | None, cpus: float) -> bool:
         ray.init(address=address or "local", **options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         why = first_line(str(exc)) or type(exc).__name__
-        raise RayUnavailable(f"--ray-address {address}: cannot connect to Ray ({why})") from None
+        what = f"--ray-address {address}: cannot connect to Ray" if address else "cannot start a Ray head"
+        raise RayUnavailable(f"{what} ({why})") from None
     except BaseException:  # Ctrl-C while the head starts: stop what started
         disconnect()
         raise

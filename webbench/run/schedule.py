@@ -172,8 +172,3 @@ class Schedule:
             return float("inf")
         oldest = min(held.since for held in self._held.values())
         return max(0.0, oldest + self.hard_limit - time.monotonic())
-
-    def job_of(self, worker: Hashable) -> Episode | None:
-        """Return the episode ``worker`` holds, or None."""
-        held = self._held.get(worker)
-        return held.job if held else None
