@@ -305,9 +305,10 @@ def test_the_llm_cache_is_one_file_on_the_driver_and_replays_through_the_actors(
 
     with ChatServer(miniwob_click_model) as server:
         live = run(tmp_path / "live", server.url)
-        asked = len(server.requests)
+        # two actors may send the same first request at once: both answers go to one row
+        asked = {json.dumps(r["json"], sort_keys=True) for r in server.requests}
     assert all(r["status"] == "ok" and r["success"] for r in live)
-    assert 1 <= asked <= 3 and len(ResponseCache(cache, "replay")) == asked
+    assert 1 <= len(asked) <= 3 and len(ResponseCache(cache, "replay")) == len(asked)
     # The server is gone: the actors replay from the driver's file and give the same episodes.
     replay = run(tmp_path / "replay", "http://127.0.0.1:9/v1", "--llm-cache-mode", "replay")
     assert keys(replay) == keys(live)
