@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from webbench.core.action import Action, ActionParseError, parse_action
+from webbench.core.action import Action, ActionParseError, make_action, parse_action
 from webbench.core.env import EnvConfig, StepResult
 from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite, SuiteError, SuiteOption, one_of
@@ -164,6 +164,23 @@ class WebVoyagerEnv(LiveEnv):
         except FormatError as exc:
             return self._failed_turn(raw, str(exc))
         return self._run(native, raw)
+
+    def parse(self, text: str) -> Action:
+        """Return the canonical Action of ``text`` (canonical syntax, or a native Click / Type on a
+        numbered element; what the run records as the step's target); ActionParseError otherwise."""
+        try:
+            return parse_action(text)
+        except ActionParseError:
+            pass
+        try:
+            native = parse_reply(text)
+        except FormatError as exc:
+            raise ActionParseError(str(exc)) from None
+        if native.key == "click" and native.number is not None:
+            return make_action("click", native.number)
+        if native.key == "type" and native.number is not None:
+            return make_action("type", native.number, native.content or "")
+        raise ActionParseError(f"{native.describe()} names no element")
 
     def act(self, action: Action) -> StepResult:
         return self._run(from_canonical(action), str(action))
