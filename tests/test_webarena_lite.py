@@ -302,3 +302,31 @@ def test_where_the_lite_rules_part_from_the_original_on_the_lite_tasks(lite_task
     # one call per task in Lite (35 fuzzy_match, 1 "N/A" ua_match); one per reference in the original
     assert calls["lite"] == 36 and calls["original"] > calls["lite"]
     assert "differing scores" in capsys.readouterr().out
+
+
+# -- the suite --------------------------------------------------------------------------------
+def test_the_suite_scores_lite_tasks_and_rules_lite_with_the_lite_rules(tmp_path):
+    from webbench.core.env import EnvConfig
+    from webbench.core.suite import get_suite
+    from webbench.core.types import Task
+
+    suite = get_suite("webarena")
+    config = {**answers(exact_match="Pittsburgh"), "sites": ["shopping"], "start_url": "__SHOPPING__"}
+    record = {"details": {"answer": " Pittsburgh", "final_url": "http://h/", "sites": {}}}
+    as_lite = suite.rescore(Task("webarena", "7", "t", "lite", config), record, None, EnvConfig(split="lite"))
+    assert as_lite["score"] == 0.0 and as_lite["details"]["rules"] == "lite"  # not stripped
+    as_original = suite.rescore(Task("webarena", "7", "t", "original", config), record, None, EnvConfig())
+    assert as_original["score"] == 1.0 and as_original["details"]["rules"] == "original"
+    forced = EnvConfig(options={"rules": "lite"})
+    assert suite.rescore(Task("webarena", "7", "t", "original", config), record, None, forced)["score"] == 0.0
+    assert suite.summary_notes(forced)[0] == "scored with WebArena-Lite's evaluator rules"
+    # an episode recorded before under the original rules that Lite's evaluator cannot score: kept as is
+    task_81 = {**answers(must_include="yjlou"), "task_id": 81, "sites": ["gitlab"], "start_url": "__GITLAB__"}
+    lite_81 = Task("webarena", "81", "t", "lite", task_81)
+    assert suite.rescore(lite_81, record, None, EnvConfig(split="lite")) is None
+    # a user's file checked by the rules it is scored by: EXACT is Lite's url_note only
+    exact = {**task("url_match", reference_url="__SHOPPING__/a", url_note="EXACT"), "sites": ["shopping"]}
+    (tmp_path / "tasks.json").write_text(json.dumps([{**exact, "start_url": "__SHOPPING__"}]), encoding="utf-8")
+    with pytest.raises(data.WebArenaTaskError, match="url_note: unknown matching rule 'EXACT'"):
+        suite.run_tasks("original", tmp_path / "tasks.json", {})
+    assert [t.id for t in suite.run_tasks("original", tmp_path / "tasks.json", {"rules": "lite"})] == ["7"]
