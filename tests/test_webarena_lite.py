@@ -265,7 +265,7 @@ def test_lite_reference_answers_pass_their_own_evaluators(lite_tasks):
     assert checked == {"string_match": 44, "url_match": 39, "fuzzy_match": 35}
 
 
-def test_where_the_lite_rules_part_from_the_original_on_the_lite_tasks(lite_tasks, capsys):
+def test_where_the_lite_rules_part_from_the_original_on_the_lite_tasks(lite_tasks):
     """The reference answers, padded with spaces and in a sentence, and the reference URLs, with a
     trailing "/" and an extra query key, scored by both rule sets."""
     differ: set[tuple[int, str]] = set()
@@ -301,7 +301,6 @@ def test_where_the_lite_rules_part_from_the_original_on_the_lite_tasks(lite_task
     )
     # one call per task in Lite (35 fuzzy_match, 1 "N/A" ua_match); one per reference in the original
     assert calls["lite"] == 36 and calls["original"] > calls["lite"]
-    assert "differing scores" in capsys.readouterr().out
 
 
 # -- the suite --------------------------------------------------------------------------------
@@ -326,7 +325,9 @@ def test_the_suite_scores_lite_tasks_and_rules_lite_with_the_lite_rules(tmp_path
     assert suite.rescore(lite_81, record, None, EnvConfig(split="lite")) is None
     # a user's file checked by the rules it is scored by: EXACT is Lite's url_note only
     exact = {**task("url_match", reference_url="__SHOPPING__/a", url_note="EXACT"), "sites": ["shopping"]}
-    (tmp_path / "tasks.json").write_text(json.dumps([{**exact, "start_url": "__SHOPPING__"}]), encoding="utf-8")
+    (tmp_path / "tasks.json").write_text(
+        json.dumps([{**exact, "start_url": "__SHOPPING__"}]), encoding="utf-8"
+    )
     with pytest.raises(data.WebArenaTaskError, match="url_note: unknown matching rule 'EXACT'"):
         suite.run_tasks("original", tmp_path / "tasks.json", {})
     assert [t.id for t in suite.run_tasks("original", tmp_path / "tasks.json", {"rules": "lite"})] == ["7"]
