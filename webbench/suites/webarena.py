@@ -16,10 +16,10 @@ Env: the official observation (accessibility tree, viewport pruning ``official``
 WebArena dialect beside the canonical syntax (``suites/_webarena_actions.py``), one tab per start URL
 (tab 0 in front), the official early-stop rules before each agent call (answer ``"Early stop:
 <reason>"``; at the step limit ``"Early stop: Reach max steps <n>"``), and scoring once at the end:
-``metrics.webarena.evaluate`` (Lite tasks and ``--rules lite``: WebArena-Lite's rules; program_html through
-``ProgramHtmlReader`` on the live browser), or, for
-a Verified config, ``metrics.webarena_verified.score_verified`` on the episode's HAR (recorded, and
-flushed before scoring). The record's ``details`` hold ``answer``, ``final_url`` (the active tab, real
+``metrics.webarena.evaluate`` (Lite tasks and ``--rules lite``: WebArena-Lite's rules; program_html
+through ``ProgramHtmlReader`` on the live browser), or, for a Verified config,
+``metrics.webarena_verified.score_verified`` on the episode's HAR (recorded, and flushed before
+scoring). The record's ``details`` hold ``answer``, ``final_url`` (the active tab, real
 URL), ``start_urls``, ``sites`` (the base URLs used) and ``site_reset`` (per site), so that ``rescore``
 needs nothing else; Verified tasks also write the official offline layout (``exports``).
 """
