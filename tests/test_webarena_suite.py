@@ -18,7 +18,7 @@ from webbench.core.env import EnvConfig
 from webbench.core.suite import SuiteError, get_suite, select_tasks
 from webbench.core.types import Task
 from webbench.suites import _webarena_data as data
-from webbench.suites._live import SiteDown
+from webbench.suites._live import SiteDown, missing_browser
 from webbench.suites._webarena_actions import early_stop, parse_webarena
 from webbench.suites._webarena_sites import sites_from_env, sites_from_file
 
@@ -198,6 +198,19 @@ def test_a_sites_file_is_read_and_a_site_that_does_not_answer_is_down(tmp_path):
 
 
 # ---- the dialect and early stop -----------------------------------------------------------------
+
+
+def test_live_preflight_names_a_missing_package_and_a_missing_chromedriver(monkeypatch):
+    from webbench.browser import chromium
+
+    assert missing_browser("json", "never shown") == []
+    assert missing_browser("webbench_no_such_package", "pip install it") == [
+        "the webbench_no_such_package package (pip install it)"
+    ]
+    monkeypatch.setattr(chromium, "find_driver", lambda: None)
+    assert missing_browser("json", "never shown") == []  # Playwright needs no driver
+    (line,) = missing_browser("json", "never shown", driver=True)
+    assert line.startswith("no chromedriver found")
 
 
 def test_every_webarena_action_maps_onto_a_canonical_one():

@@ -27,6 +27,7 @@ offset: an element's page box minus it is where the element is on that step's sc
 from __future__ import annotations
 
 import contextlib
+import importlib
 from abc import abstractmethod
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,23 @@ MARKS_OPTION = SuiteOption(
     one_of("on", "off"),
     "off",
 )
+
+
+def missing_browser(package: str, install: str, driver: bool = False) -> list[str]:
+    """Return what a live suite's preflight lacks, one line each: the Python ``package`` (``install``
+    says how to get it) and a Chromium, with its chromedriver when ``driver`` (Selenium suites)."""
+    missing = []
+    try:
+        importlib.import_module(package)
+    except ImportError:
+        missing.append(f"the {package} package ({install})")
+    from webbench.browser.chromium import BrowserNotFound, find_browser, find_chromium
+
+    try:
+        find_chromium() if driver else find_browser()
+    except BrowserNotFound as exc:
+        missing.append(str(exc))
+    return missing
 
 
 class SiteDown(RuntimeError):

@@ -42,7 +42,7 @@ from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite, SuiteError, SuiteOption, one_of
 from webbench.core.types import Element, Observation, Task
 from webbench.data.sources import DataSource
-from webbench.suites._live import LiveEnv
+from webbench.suites._live import LiveEnv, missing_browser
 from webbench.suites._webvoyager_data import DATA_SOURCE, load_tasks, site_slug
 from webbench.suites._webvoyager_dialect import (
     CANNOT_EXECUTE,
@@ -334,18 +334,7 @@ class WebVoyagerSuite(Suite):
 
     def preflight(self, config: EnvConfig) -> list[str]:
         """Return what is missing: Selenium, a Chromium and its chromedriver."""
-        missing = []
-        try:
-            import selenium  # noqa: F401
-        except ImportError:
-            missing.append("the selenium package (pip install selenium)")
-        from webbench.browser.chromium import BrowserNotFound, find_chromium
-
-        try:
-            find_chromium()
-        except BrowserNotFound as exc:
-            missing.append(str(exc))
-        return missing
+        return missing_browser("selenium", "pip install selenium", driver=True)
 
     def summary_notes(self, config: EnvConfig) -> list[str]:
         """Return the note that the original (unpatched) task texts were used, when they were."""
