@@ -200,7 +200,7 @@ def test_a_sites_file_is_read_and_a_site_that_does_not_answer_is_down(tmp_path):
 # ---- the dialect and early stop -----------------------------------------------------------------
 
 
-def test_live_preflight_names_a_missing_package_and_a_missing_chromedriver(monkeypatch):
+def test_live_preflight_names_a_missing_package_chromium_or_chromedriver(monkeypatch):
     from webbench.browser import chromium
 
     assert missing_browser("json", "never shown") == []
@@ -211,6 +211,8 @@ def test_live_preflight_names_a_missing_package_and_a_missing_chromedriver(monke
     assert missing_browser("json", "never shown") == []  # Playwright needs no driver
     (line,) = missing_browser("json", "never shown", driver=True)
     assert line.startswith("no chromedriver found")
+    monkeypatch.setattr(chromium, "find_browser", lambda: None)
+    assert missing_browser("json", "never shown")[0].startswith("no Chromium found")
 
 
 def test_every_webarena_action_maps_onto_a_canonical_one():

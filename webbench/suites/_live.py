@@ -71,8 +71,12 @@ def missing_browser(package: str, install: str, driver: bool = False) -> list[st
         missing.append(f"the {package} package ({install})")
     from webbench.browser.chromium import BrowserNotFound, find_browser, find_chromium
 
+    if not driver:
+        if find_browser() is None:
+            missing.append("no Chromium found: install Debian's 'chromium' or set WEBBENCH_CHROMIUM")
+        return missing
     try:
-        find_chromium() if driver else find_browser()
+        find_chromium()
     except BrowserNotFound as exc:
         missing.append(str(exc))
     return missing
