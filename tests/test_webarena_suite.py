@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, webbench
+from conftest import ROOT, WEBARENA_SITES, webbench
 
 from webbench.core.action import Action, ActionParseError, make_action
 from webbench.core.env import EnvConfig
@@ -23,14 +23,6 @@ from webbench.suites._webarena_actions import early_stop, parse_webarena
 from webbench.suites._webarena_sites import sites_from_env, sites_from_file
 
 SITE_VARS = data.SITE_VARS
-SITES = {
-    "SHOPPING": "http://127.0.0.1:7770",
-    "SHOPPING_ADMIN": "http://127.0.0.1:7780/admin",
-    "REDDIT": "http://127.0.0.1:9999",
-    "GITLAB": "http://127.0.0.1:8023",
-    "WIKIPEDIA": "http://127.0.0.1:8888/wikipedia_en_all_maxi_2022-05/A/User:The_other_Kiwix_guy/Landing",
-    "MAP": "http://127.0.0.1:3000",
-}
 
 
 @pytest.fixture
@@ -82,14 +74,14 @@ def test_the_data_cache_serves_the_split_files(webarena_data, tmp_path, monkeypa
 def test_placeholders_are_replaced_and_start_urls_split_into_tabs(webarena_data):
     tasks = {t.id: t for t in get_suite("webarena").load_tasks("original", webarena_data)}
     multi = next(t for t in tasks.values() if data.AND in t.meta["start_url"])
-    resolved = data.resolve(multi.meta, SITES)
+    resolved = data.resolve(multi.meta, WEBARENA_SITES)
     urls = data.start_urls(resolved)
     assert len(urls) == len(multi.meta["start_url"].split(data.AND)) > 1
-    assert all(url.startswith(SITES["SHOPPING"] + "/") for url in urls)
+    assert all(url.startswith(WEBARENA_SITES["SHOPPING"] + "/") for url in urls)
     assert "__" not in json.dumps(resolved).replace("__last_url__", "").replace("__page__", "")
     assert multi.meta["start_url"].startswith("__SHOPPING__")  # the task keeps the config as written
-    admin = data.resolve(tasks["0"].meta, SITES)
-    assert admin["start_url"] == SITES["SHOPPING_ADMIN"]
+    admin = data.resolve(tasks["0"].meta, WEBARENA_SITES)
+    assert admin["start_url"] == WEBARENA_SITES["SHOPPING_ADMIN"]
     both = next(t for t in tasks.values() if t.meta["storage_state"] == "./.auth/gitlab.reddit_state.json")
     assert data.login_sites(both.meta) == ["gitlab", "reddit"]
     assert data.needed_sites(both.meta) == ["REDDIT", "GITLAB"]
@@ -194,7 +186,7 @@ def test_a_sites_file_is_read_and_a_site_that_does_not_answer_is_down(tmp_path):
         sites_from_file(tmp_path / "bad.json")
     with pytest.raises(SuiteError, match="MAP: 'ftp://x' is not an http"):
         sites_from_env({"MAP": "ftp://x"})
-    assert sites_from_env({"MAP": SITES["MAP"], "HOME": "/root"}) == {"MAP": SITES["MAP"]}
+    assert sites_from_env({"MAP": WEBARENA_SITES["MAP"], "HOME": "/root"}) == {"MAP": WEBARENA_SITES["MAP"]}
 
 
 # ---- the dialect and early stop -----------------------------------------------------------------
