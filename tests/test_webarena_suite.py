@@ -7,7 +7,9 @@ import http.server
 import importlib.util
 import json
 import os
+import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from webbench.core.env import EnvConfig
 from webbench.core.suite import SuiteError, get_suite, select_tasks
 from webbench.core.types import Task
 from webbench.suites import _webarena_data as data
-from webbench.suites._live import SiteDown, missing_browser
+from webbench.suites._live import SiteDown, missing_browser, print_site_up
 from webbench.suites._webarena_actions import early_stop, parse_webarena
 from webbench.suites._webarena_sites import sites_from_env, sites_from_file
 
@@ -205,6 +207,11 @@ def test_live_preflight_names_a_missing_package_chromium_or_chromedriver(monkeyp
     assert line.startswith("no chromedriver found")
     monkeypatch.setattr(chromium, "find_browser", lambda: None)
     assert missing_browser("json", "never shown")[0].startswith("no Chromium found")
+
+
+def test_a_site_that_is_up_is_one_services_line_with_its_url_and_start_time(capsys):
+    print_site_up("gmail", "http://127.0.0.1:4100", time.monotonic())
+    assert re.fullmatch(r"site gmail: up \(http://127\.0\.0\.1:4100, \d+\.\d s\)\n", capsys.readouterr().err)
 
 
 def test_every_webarena_action_maps_onto_a_canonical_one():

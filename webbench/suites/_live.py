@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import sys
+import time
 from abc import abstractmethod
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,12 @@ def missing_browser(package: str, install: str, driver: bool = False) -> list[st
     except BrowserNotFound as exc:
         missing.append(str(exc))
     return missing
+
+
+def print_site_up(name: str, url: str, started: float) -> None:
+    """Print a suite's ``services`` line for a site that is up: ``site NAME: up (URL, N.N s)`` (on stderr),
+    the seconds counted from ``started`` (a ``time.monotonic()`` value)."""
+    print(f"site {name}: up ({url}, {time.monotonic() - started:.1f} s)", file=sys.stderr)
 
 
 class SiteDown(RuntimeError):

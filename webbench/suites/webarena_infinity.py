@@ -44,7 +44,14 @@ from webbench.suites._infinity_data import (
     load_tasks,
     named_subsets,
 )
-from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown, missing_browser
+from webbench.suites._live import (
+    MARKS_OPTION,
+    TRACE_OPTION,
+    LiveEnv,
+    SiteDown,
+    missing_browser,
+    print_site_up,
+)
 
 #: The browser window of every episode (the scripted plans were checked at this size).
 VIEWPORT = (1280, 900)
@@ -236,7 +243,7 @@ class WebArenaInfinitySuite(Suite):
             except SiteError as exc:
                 print(f"site {app}: down: {exc}", file=sys.stderr)
                 raise SuiteError(f"site {app}: {exc}") from exc
-            print(f"site {app}: up ({url}, {time.monotonic() - started:.1f} s)", file=sys.stderr)
+            print_site_up(app, url, started)
         yield {}
 
 
