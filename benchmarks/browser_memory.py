@@ -10,7 +10,7 @@ Chromium's browser, renderer, GPU, network, storage, zygote...), each as total =
 Variants alternate in rounds; the figure quoted is the median peak over the rounds.
 
     python benchmarks/browser_memory.py [--rounds 3] [--variants default,single]
-    python benchmarks/browser_memory.py --miniwob     # a MiniWoB worker's env instead (6 tasks x 5)
+    python benchmarks/browser_memory.py --miniwob --variants default,single   # a MiniWoB env (6 tasks x 5)
 
 "anon" (Pss_Anon + Pss_Shmem) is the steady part: the file-backed part is mostly Chromium's
 code pages, shared with every other Chromium on the machine, so it shrinks as they multiply.
@@ -114,7 +114,7 @@ def run_variant(name: str, url: str, results) -> None:
     if driver_v8:
         os.environ["NODE_OPTIONS"] = driver_v8  # this spawned process only: its driver inherits it
     try:
-        results.put((name, *(_miniwob() if url == "miniwob" else _workload(args, url))))
+        results.put((name, *(_miniwob(args) if url == "miniwob" else _workload(args, url))))
     except Exception as exc:
         results.put((name, f"{type(exc).__name__}: {str(exc).splitlines()[0]}", []))
 
@@ -151,11 +151,14 @@ def _workload(args: tuple[str, ...], url: str) -> tuple[dict[str, tuple[int, int
     return peak, times
 
 
-def _miniwob() -> tuple[dict[str, tuple[int, int, int]], list[float]]:
+def _miniwob(args: tuple[str, ...]) -> tuple[dict[str, tuple[int, int, int]], list[float]]:
     """Return the peak breakdown and the episode times (reset + one step, s) of a MiniWoB env."""
     import os
     import time
 
+    from webbench.browser import chromium
+
+    chromium.CHROMIUM_FLAGS = (*chromium.CHROMIUM_FLAGS, *args)  # this spawned process only
     from webbench.core.env import EnvConfig
     from webbench.core.suite import get_suite
 
@@ -195,9 +198,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--app", type=Path, default=APP)
-    parser.add_argument("--miniwob", action="store_true", help="measure a MiniWoB env (default variant only)")
+    parser.add_argument("--miniwob", action="store_true", help="a MiniWoB env (Chromium variants)")
     args = parser.parse_args()
-    names = ["default"] if args.miniwob else args.variants.split(",")
+    names = args.variants.split(",")
     spawn = multiprocessing.get_context("spawn")
     server = InfinityServer(args.app)
     peaks: dict[str, list[int]] = defaultdict(list)
