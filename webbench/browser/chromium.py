@@ -1,8 +1,13 @@
 """Finding a Chromium and its chromedriver, and starting them through Selenium.
 
 Every browser the harness starts gets the flags below: headless, no crash
-reporter (its handler would leave its own process session behind), and no
-background networking (the machine may have no network but loopback).
+reporter (its handler would leave its own process session behind), no
+background networking (the machine may have no network but loopback), and
+fewer processes for the same pages: the GPU (software compositing only, as
+``--disable-gpu`` leaves it) and the network service run inside the browser
+process, and no renderer is started ahead of need (Chromium's spare renderer)
+or for the omnibox popups headless Chromium builds as WebUI pages
+(benchmarks/README.md, "Memory per worker").
 
 A browser can be started with a *mark*: an environment variable its chromedriver
 and every process of the browser inherit, whoever their parent is later. When a
@@ -34,7 +39,10 @@ CHROMIUM_FLAGS = (
     "--disable-quic",
     "--disable-crash-reporter",
     "--disable-breakpad",
-    "--disable-features=Translate,OptimizationHints,MediaRouter",
+    "--in-process-gpu",
+    "--enable-features=NetworkServiceInProcess2",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,WebUIOmniboxPopup,WebUIOmniboxAimPopup,"
+    "SpareRendererForSitePerProcess",
     "--mute-audio",
 )
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import shutil
 import signal
 import subprocess
@@ -73,12 +74,15 @@ PLAYWRIGHT_PARITY_FLAGS = (
     "--disable-popup-blocking",
     "--disable-hang-monitor",
 )
-#: Headless Chromium also builds each window's omnibox popups as WebUI pages (a renderer process
-#: and a CDP target each, per context): off, as Puppeteer does.
-_DISABLED_FEATURES = ("BackForwardCache", "WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
+#: On top of ``CHROMIUM_FLAGS``' (which turn off the WebUI omnibox popups headless Chromium
+#: builds per window: a renderer and CDP targets per context).
+_DISABLED_FEATURES = ("BackForwardCache",)
 ENV_ACTIONS = ("answer", "say", "noop")
 #: Time-out of each call that opens or takes the next episode's spare context, in seconds.
 SPARE_TIMEOUT_S = 10.0
+#: V8 flags for Playwright's node driver: a 1 MB young generation keeps its heap about 30 MB
+#: smaller (benchmarks/README.md, "Memory per worker").
+DRIVER_NODE_OPTIONS = "--max-semi-space-size=1"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -116,6 +120,24 @@ def _context_options(viewport: tuple[int, int]) -> dict[str, Any]:
 def _die_with_parent() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def _driver_node_options() -> Iterator[None]:
+    """Add ``DRIVER_NODE_OPTIONS`` to NODE_OPTIONS while Playwright spawns its driver, then restore it.
+
+    Playwright gives its driver a copy of ``os.environ`` and takes no environment of its own; the
+    change lasts for the synchronous start only, after Chromium is already running.
+    """
+    before = os.environ.get("NODE_OPTIONS")
+    os.environ["NODE_OPTIONS"] = f"{before} {DRIVER_NODE_OPTIONS}" if before else DRIVER_NODE_OPTIONS
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("NODE_OPTIONS", None)
+        else:
+            os.environ["NODE_OPTIONS"] = before
 
 
 def _flags() -> list[str]:
@@ -188,7 +210,8 @@ class BrowserSession:
         playwright = None
         try:
             endpoint = _read_endpoint(proc, timeout)
-            playwright = sync_playwright().start()
+            with _driver_node_options():
+                playwright = sync_playwright().start()
             browser = playwright.chromium.connect_over_cdp(endpoint, timeout=timeout * 1000)
         except BaseException:
             if playwright is not None:
