@@ -2,8 +2,9 @@
 
 Splits: ``original`` (``test.raw.json``, 812 tasks), ``lite`` (WebArena-Lite's
 ``test_webarena_lite.raw.json``, 165), ``verified`` (``webarena-verified.json``, 812, with the hard
-subset ``webarena-verified-hard.json``), and ``mini`` (the project's own tasks,
-``webbench/tasks/webarena-mini/``). A split's file is looked for in the ``webarena-verified``
+subset ``webarena-verified-hard.json``), ``mini`` (the project's own tasks on the stand-in sites,
+``webbench/tasks/webarena-mini/mini.json``) and ``mini-verified`` (the same in WebArena-Verified's
+format, ``webarena-mini/mini-verified.json``, scored with that file as the library's task file). A split's file is looked for in the ``webarena-verified``
 package's assets (original, verified), then in the data cache (``webbench data path webarena``), or
 in ``--data DIR`` (the file itself, or a sub-folder ``webarena-lite``, ``webarena-verified``,
 ``subsets``). ``--data FILE`` (a JSON list of configs, or one config) or ``--data DIR`` without a
@@ -32,7 +33,7 @@ from webbench.data.records import read_json_file
 from webbench.data.sources import DataSource, RemoteFile
 
 SUITE = "webarena"
-SPLITS = ("original", "lite", "verified", "mini")
+SPLITS = ("original", "lite", "verified", "mini", "mini-verified")
 #: The site variables, in the order health checks print them.
 SITE_VARS = ("SHOPPING", "SHOPPING_ADMIN", "REDDIT", "GITLAB", "WIKIPEDIA", "MAP", "HOMEPAGE")
 #: The sites with an official test account (the others need no login).
@@ -49,6 +50,8 @@ _SUBFOLDERS = ("", "webarena-lite", "webarena-verified", "subsets", "webarena-ve
 EVAL_TYPES = ("string_match", "url_match", "program_html")
 AND = " |AND| "
 MINI_DIR = TASKS_DIR / "webarena-mini"
+#: The files of the project's own splits (``--split mini`` and ``mini-verified``).
+MINI_FILES = {"mini": MINI_DIR / "mini.json", "mini-verified": MINI_DIR / "mini-verified.json"}
 _AUTH = re.compile(r"([a-z_.]+)_state\.json$")
 
 LITE_COMMIT = "9055fc299c366ef34700d1710215fb60a0d8c35e"
@@ -199,9 +202,9 @@ def tasks_of(path: Path, split: str) -> list[Task]:
 
 def split_source(split: str, data: Path | None) -> Path:
     """Return the file or folder the tasks of ``split`` come from (SuiteError naming what is missing)."""
-    if split == "mini" and data is None:
-        return MINI_DIR
-    if data is not None and (Path(data).is_file() or split == "mini"):
+    if split in MINI_FILES and data is None:
+        return MINI_FILES[split]
+    if data is not None and (Path(data).is_file() or split in MINI_FILES):
         return Path(data)
     found = find_file(FILES[split], search_folders(data))
     if found is not None:
@@ -218,14 +221,22 @@ def split_source(split: str, data: Path | None) -> Path:
 def load_tasks(split: str, data: Path | None) -> list[Task]:
     """Return the tasks of ``split`` (from ``data`` when given); SuiteError when none can be found."""
     source = split_source(split, data)
-    if source == MINI_DIR and not source.exists():
-        return []
     if not source.exists():
         raise SuiteError(f"webarena: --data {source}: no such file or folder")
     tasks = tasks_of(source, split)
-    if not tasks and split != "mini":
+    if not tasks and split not in MINI_FILES:
         raise SuiteError(f"webarena: {source}: holds no task configs")
     return tasks
+
+
+def verified_task_file(split: str | None, data: Path | None) -> Path | None:
+    """Return the task file the official library scores a run's Verified configs from: the
+    ``mini-verified`` file, a ``--data FILE``, else None (the library's own 812 tasks)."""
+    if data is not None and Path(data).is_file():
+        return Path(data)
+    if split == "mini-verified" and data is None:
+        return MINI_FILES[split]
+    return None
 
 
 def subset_ids(folders: list[Path]) -> dict[str, list[str]]:

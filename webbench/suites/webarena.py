@@ -80,8 +80,9 @@ def _sites_option(text: str) -> str:
 
 
 def site_mode(config: EnvConfig) -> str:
-    """Return ``standins``, ``env`` or the ``--sites`` file of ``config`` (``mini``: standins)."""
-    return config.options.get("sites") or ("standins" if config.split == "mini" else "env")
+    """Return ``standins``, ``env`` or the ``--sites`` file of ``config`` (``mini``, ``mini-verified``:
+    standins)."""
+    return config.options.get("sites") or ("standins" if config.split in data.MINI_FILES else "env")
 
 
 def configured_sites(config: EnvConfig) -> dict[str, str]:
@@ -282,7 +283,9 @@ class WebArenaEnv(LiveEnv):
 
             self.session.end_episode()  # flushes the HAR file
             har = self.artifacts / "network.har" if self.artifacts else None
-            return _final_info(score_verified(self._resolved, answer, har), details)
+            task_file = data.verified_task_file(self.config.split, self.config.data)
+            result = score_verified(task.meta, answer, har, task_file, sites=details["site_urls"])
+            return _final_info(result, details)
         from webbench.metrics.webarena import evaluate
         from webbench.suites._webarena_page import ProgramHtmlReader
 
@@ -483,7 +486,9 @@ class WebArenaSuite(Suite):
             from webbench.metrics.webarena_verified import score_verified
 
             har = artifacts / "network.har" if artifacts is not None else None
-            return _final_info(score_verified(resolved, answer, har), details)
+            task_file = data.verified_task_file(config.split, config.data)
+            result = score_verified(task.meta, answer, har, task_file, sites=details.get("site_urls"))
+            return _final_info(result, details)
         if "program_html" in resolved["eval"]["eval_types"]:
             return None
         judge = None
@@ -503,6 +508,18 @@ class WebArenaSuite(Suite):
         finally:
             if judge is not None:
                 judge.close()
+
+    def exports(
+        self, task: Task, record: dict[str, Any], artifacts: Path | None, config: EnvConfig
+    ) -> dict[str, bytes | Path]:
+        """Return WebArena-Verified's offline layout for an episode of a Verified config (none else)."""
+        if not data.is_verified(task.meta):
+            return {}
+        from webbench.metrics.webarena_verified import recorded_answer, verified_exports
+
+        details = record.get("details") or {}
+        task_file = data.verified_task_file(config.split, config.data)
+        return verified_exports(task.meta, recorded_answer(record), artifacts, details.get("site_urls"), task_file)
 
     def summary_notes(self, config: EnvConfig) -> list[str]:
         fixes = config.options.get("fixes")
