@@ -290,7 +290,8 @@ class WebArenaEnv(LiveEnv):
         from webbench.suites._webarena_page import ProgramHtmlReader
 
         page = ProgramHtmlReader(self.session, details["site_urls"])
-        judge = self._make_judge() if _needs_judge(self._resolved) else None
+        wanted = _needs_judge(self._resolved) and _judge_configured(self.config.llm)
+        judge = self._make_judge() if wanted else None  # none: "N/A" passes, other calls fail the episode
         result = evaluate(self._resolved, answer or "", final_url, page, judge, self.fixes)
         return _final_info(result, details)
 
