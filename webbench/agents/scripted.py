@@ -1,5 +1,6 @@
-"""``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent), and UI
-plans for a set of WebArena-Infinity function tasks (``webbench.agents.infinity_plans``).
+"""``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent), UI plans
+for a set of WebArena-Infinity function tasks (``webbench.agents.infinity_plans``) and for every
+mini WebArena task (``webbench.agents.webarena_plans``, played in WebArena's dialect).
 
 At the first step of an episode the rule for the task reads the observation (the
 DOM listing's elements and MiniWoB's utterance fields in ``obs.extra["fields"]``)
@@ -9,9 +10,11 @@ it does nothing (``noop()``). ``SOLVED_TASKS`` lists the tasks with a rule.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable
 
+from webbench.agents import webarena_plans
 from webbench.agents.infinity_plans import PLANS, Step
 from webbench.core.action import format_action, make_action
 from webbench.core.types import Element, Observation, Task
@@ -183,16 +186,71 @@ def ui_step(obs: Observation, step: Step) -> str | None:
     return _act("type", element.id, step.text) if step.action == "type" else _click(element)
 
 
+#: The WebArena splits whose tasks have a plan in ``webarena_plans.PLANS``.
+WEBARENA_SPLITS = ("mini", "mini-verified")
+#: ``scroll [down]`` actions a WebArena plan tries before it gives up on an element (a third would
+#: be the official early stop's three equal actions).
+WEBARENA_SCROLLS = 2
+_NODE = re.compile(r"^\s*\[(\d+)\] (\S+) (?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")", re.MULTILINE)
+
+
+def tree_nodes(text: str) -> list[tuple[str, str, str]]:
+    """Return (id, role, name) of each node of a WebArena accessibility-tree observation, in order."""
+    return [(m[1], m[2], m[3] if m[4] is None else m[4]) for m in _NODE.finditer(text)]
+
+
+class WebArenaPlayer:
+    """Plays one mini WebArena task's plan in the dialect, finding each element by role and name."""
+
+    def __init__(self, steps: list[webarena_plans.Step]) -> None:
+        self.steps = deque(steps)
+        self.pending: deque[str] = deque()
+        self.scrolls = 0
+        self.last: webarena_plans.Step | None = None
+
+    def act(self, obs: Observation) -> str:
+        """Return the next dialect action (``stop [stuck]`` when an element never shows up)."""
+        if self.last is not None and "outside the viewport" in (obs.error or ""):
+            self.steps.appendleft(self.last)  # listed but below the fold: scroll, then try again
+            self.pending.clear()
+            self.last = None
+            return "scroll [down]"
+        if self.pending:
+            return self.pending.popleft()
+        if not self.steps:
+            return "stop []"
+        step = self.steps[0]
+        if step.action in ("stop", "goto", "tab_focus", "press"):
+            self.steps.popleft()
+            self.last = None
+            return f"{step.action} [{step.text}]"
+        nodes = tree_nodes(obs.text)
+        found = [n for n, role, name in nodes if role == step.role and step.name in (None, name)]
+        if not -len(found) <= step.nth < len(found):
+            self.scrolls += 1
+            return "scroll [down]" if self.scrolls <= WEBARENA_SCROLLS else "stop [stuck]"
+        self.last = self.steps.popleft()
+        self.scrolls = 0
+        node = found[step.nth]
+        if step.action == "clear":
+            self.pending.extend(["press [Control+a]", "press [Backspace]"])
+            return f"click [{node}]"
+        if step.action == "type":
+            return f"type [{node}] [{step.text}] [{int(step.enter)}]"
+        return f"click [{node}]"
+
+
 class ScriptedAgent:
     """MiniWoB++: plans a task's actions at its first step with ``RULES``, then plays them.
     WebArena-Infinity: plays the task's UI plan (``infinity_plans.PLANS``) on each step's
-    accessibility tree, then answers ``done``."""
+    accessibility tree, then answers ``done``. Mini WebArena: plays ``webarena_plans.PLANS``."""
 
     def __init__(self) -> None:
         self.task_id = ""
         self.plan: deque[str] | None = None
         self.ui_plan: deque[Step] | None = None
         self.waited = 0
+        self.webarena: WebArenaPlayer | None = None
 
     def reset(self, task: Task) -> None:
         """Forget the previous plan; remember which task's rule (or UI plan) to use."""
@@ -200,9 +258,13 @@ class ScriptedAgent:
         self.plan = None
         self.ui_plan = deque(PLANS.get(task.id, ())) if task.suite == "webarena_infinity" else None
         self.waited = 0
+        mini = task.suite == "webarena" and task.split in WEBARENA_SPLITS
+        self.webarena = WebArenaPlayer(webarena_plans.PLANS.get(task.id, [])) if mini else None
 
     def act(self, obs: Observation) -> str:
         """Return the next planned action (``noop()`` when there is none)."""
+        if self.webarena is not None:
+            return self.webarena.act(obs)
         if self.ui_plan is not None:
             return self._play_ui(obs)
         if self.plan is None:
