@@ -1,132 +1,119 @@
-"""Judge-versus-people agreement: kappa on hand-computed tables, the labels file, the command."""
+"""Judge-human agreement: Cohen's kappa on hand-computed tables, the bootstrap interval, the labels file
+and the ``webbench judge-agreement`` command on a real run folder."""
 
 from __future__ import annotations
 
 import json
-import math
 
-import numpy as np
 import pytest
-from report_runs import make_run
 
-from webbench.cli import main
-from webbench.core.record import EpisodeRecord
-from webbench.report.agreement import (
-    LabelsError,
-    agreement,
-    cohen_kappa,
-    confusion,
-    kappa_interval,
-    read_labels,
-)
-
-
-def test_kappa_of_hand_computed_tables():
-    # p_o = 35/50 = 0.7; judge yes 25/50, human yes 30/50; p_e = .5*.6 + .5*.4 = 0.5; kappa = 0.4
-    assert cohen_kappa(20, 5, 10, 15) == pytest.approx(0.4)
-    # p_o = 1; p_e = .6*.6 + .4*.4 = 0.52; kappa = 1
-    assert cohen_kappa(3, 0, 0, 2) == pytest.approx(1.0)
-    # always disagreeing, balanced: p_o = 0; p_e = 0.5; kappa = -1
-    assert cohen_kappa(0, 4, 4, 0) == pytest.approx(-1.0)
-    # p_o = 6/10; judge yes 0.6, human yes 0.6; p_e = .36 + .16 = 0.52; kappa = 0.08 / 0.48
-    assert cohen_kappa(4, 2, 2, 2) == pytest.approx((0.6 - 0.52) / 0.48)
-
-
-def test_kappa_is_undefined_when_chance_agreement_is_one_or_no_pairs():
-    assert math.isnan(cohen_kappa(5, 0, 0, 0))
-    assert math.isnan(cohen_kappa(0, 0, 0, 0))
-
-
-def test_kappa_matches_statsmodels_on_random_tables():
-    from statsmodels.stats.inter_rater import cohens_kappa
-
-    rng = np.random.default_rng(3)
-    for _ in range(50):
-        a, b, c, d = (int(x) for x in rng.integers(1, 30, size=4))
-        # statsmodels' table: rows rater 1 (judge), columns rater 2 (human), category order yes, no
-        expected = cohens_kappa(np.array([[a, b], [c, d]])).kappa
-        assert cohen_kappa(a, b, c, d) == pytest.approx(expected)
-
-
-def test_confusion_counts_pairs_and_the_interval_brackets_kappa():
-    pairs = [(True, True)] * 20 + [(True, False)] * 5 + [(False, True)] * 10 + [(False, False)] * 15
-    table = confusion(pairs)
-    assert (table.both, table.judge_only, table.human_only, table.neither) == (20, 5, 10, 15)
-    assert table.observed == pytest.approx(0.7)
-    low, high = kappa_interval(pairs, resamples=500, seed=1)
-    assert low < 0.4 < high
-    assert kappa_interval(pairs, resamples=500, seed=1) == (low, high)  # seeded: repeatable
-
-
-def _record(task: str, episode: int, success: bool, status: str = "ok") -> EpisodeRecord:
-    return EpisodeRecord(suite="webvoyager", task_id=task, episode=episode, success=success, status=status)
-
-
-def test_agreement_leaves_out_unscored_and_unlabelled_episodes():
-    records = [
-        _record("a", 0, True),
-        _record("b", 0, False),
-        _record("c", 0, True),
-        _record("d", 0, False, status="env_error"),  # blocked: never judged
-        _record("e", 0, True),  # no label
-    ]
-    labels = {("a", 0): True, ("b", 0): True, ("c", 0): True, ("d", 0): False, ("z", 0): True}
-    result = agreement(records, labels, resamples=200)
-    assert result.table.n == 3
-    assert (result.table.both, result.table.human_only) == (2, 1)
-    assert (result.not_scored, result.unlabelled, result.unmatched_labels) == (1, 1, 1)
-    assert [d[1] for d in result.disagreements] == ["b"]
-    data = result.to_dict()
-    assert data["kappa"] is None or isinstance(data["kappa"], float)
-    json.dumps(data)
-
-
-def test_labels_read_from_csv_and_jsonl(tmp_path):
-    csv_file = tmp_path / "labels.csv"
-    csv_file.write_text("task_id,episode,human_success\nAllrecipes--0,0,1\nAllrecipes--1,0,false\n")
-    assert read_labels(csv_file) == {("Allrecipes--0", 0): True, ("Allrecipes--1", 0): False}
-    jsonl = tmp_path / "labels.jsonl"
-    jsonl.write_text('{"task_id": "x", "episode": 1, "human_success": true}\n\n')
-    assert read_labels(jsonl) == {("x", 1): True}
+from tests.conftest import webbench
+from tests.report_runs import make_run
+from webbench.core.errors import UsageError
+from webbench.report.agreement import agreement, cohen_kappa, confusion, kappa_interval, read_labels
 
 
 @pytest.mark.parametrize(
-    "name, text, message",
+    ("table", "kappa"),
     [
-        ("l.csv", "task_id,human_success\nx,1\n", "header lacks episode"),
-        ("l.csv", "task_id,episode,human_success\nx,0,maybe\n", "line 2: human_success must be"),
-        ("l.csv", "task_id,episode,human_success\nx,zero,1\n", "line 2: episode must be an integer"),
-        ("l.jsonl", '{"task_id": "x", "episode": 0}\n', "line 1: missing human_success"),
-        ("l.jsonl", "not json\n", "line 1: not JSON"),
-        (
-            "l.jsonl",
-            '{"task_id": "x", "episode": 0, "human_success": 1}\n'
-            '{"task_id": "x", "episode": 0, "human_success": 0}\n',
-            "labelled twice",
-        ),
-        ("l.jsonl", "\n", "no labels"),
+        # p_o = 35/50 = 0.7; p_e = 0.5*0.6 + 0.5*0.4 = 0.5; kappa = 0.2/0.5
+        ((20, 5, 10, 15), 0.4),
+        # p_o = 0.6; p_e = 0.6*0.7 + 0.4*0.3 = 0.54; kappa = 0.06/0.46
+        ((45, 15, 25, 15), 0.06 / 0.46),
+        # every item disagrees, each rater says yes half the time: p_o = 0, p_e = 0.5
+        ((0, 5, 5, 0), -1.0),
+        # full agreement with both verdicts present
+        ((7, 0, 0, 3), 1.0),
+        # the judge always says yes, people half the time: p_o = 0.5 = p_e
+        ((5, 5, 0, 0), 0.0),
     ],
 )
-def test_bad_labels_files_are_one_line_errors(tmp_path, name, text, message):
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(LabelsError, match=message):
-        read_labels(path)
+def test_kappa_of_hand_computed_tables(table, kappa):
+    assert cohen_kappa(*table) == pytest.approx(kappa)
 
 
-def test_command_prints_kappa_and_json(tmp_path, capsys):
-    run = make_run(
-        tmp_path, "r1", "scripted", {"t1": [True, False], "t2": [True], "t3": [False]}, suite="webvoyager"
+def test_kappa_is_undefined_without_items_or_when_both_raters_never_vary():
+    assert cohen_kappa(0, 0, 0, 0) is None
+    assert cohen_kappa(9, 0, 0, 0) is None and cohen_kappa(0, 0, 0, 4) is None
+
+
+def test_confusion_counts_judge_against_people():
+    pairs = [(True, True), (True, False), (False, True), (False, True), (False, False)]
+    assert confusion(pairs) == (1, 1, 2, 1)
+
+
+def test_agreement_and_a_deterministic_bootstrap_interval_around_kappa():
+    pairs = [(True, True)] * 20 + [(True, False)] * 5 + [(False, True)] * 10 + [(False, False)] * 15
+    result = agreement(pairs)
+    assert (result.n, result.both, result.judge_only, result.human_only, result.neither) == (
+        50,
+        20,
+        5,
+        10,
+        15,
     )
+    assert result.raw == pytest.approx(0.7) and result.kappa == pytest.approx(0.4)
+    low, high = result.interval
+    assert -1 <= low < 0.4 < high <= 1
+    assert kappa_interval(pairs) == result.interval  # seeded: the same pairs, the same interval
+
+
+def test_labels_from_csv_and_jsonl_and_bad_lines_named(tmp_path):
+    csv_file = tmp_path / "labels.csv"
+    csv_file.write_text("task_id,episode,human_success\nA--0,0,1\nA--1,0,no\nA--2,1,TRUE\n")
+    assert read_labels(csv_file) == {("A--0", 0): True, ("A--1", 0): False, ("A--2", 1): True}
+    jsonl = tmp_path / "labels.jsonl"
+    jsonl.write_text(
+        '{"task_id": "A--0", "episode": 0, "human_success": false}\n\n{"task_id": "B", "human_success": 1}\n'
+    )
+    assert read_labels(jsonl) == {("A--0", 0): False, ("B", 0): True}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("task_id,episode,human_success\nA--0,0,maybe\n")
+    with pytest.raises(UsageError, match=r"bad.csv: line 2: human_success must be"):
+        read_labels(bad)
+
+
+def test_the_command_reproduces_the_hand_computed_kappa_on_a_run(tmp_path):
+    # judge verdicts: t0..t24 succeed; people agree on 20 of them and on 15 of the 25 failures
+    run = make_run(tmp_path, "r", "a", {f"t{i:02d}": [i < 25] for i in range(50)}, suite="webvoyager")
+    rows = ["task_id,episode,human_success"]
+    rows += [f"t{i:02d},0,{1 if i < 20 else 0}" for i in range(25)]
+    rows += [f"t{i:02d},0,{1 if i < 35 else 0}" for i in range(25, 50)]
+    rows.append("elsewhere,0,1")
     labels = tmp_path / "labels.csv"
-    labels.write_text("task_id,episode,human_success\nt1,0,1\nt1,1,1\nt2,0,1\nt3,0,0\n")
-    assert main(["judge-agreement", str(run), "--labels", str(labels), "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    # judge: T F T F, people: T T T F -> both 2, human_only 1, neither 1; p_o 0.75, p_e .5*.75+.5*.25
-    assert data["confusion"]["judge_success_human_success"] == 2
-    assert data["raw_agreement"] == pytest.approx(0.75)
-    assert data["kappa"] == pytest.approx((0.75 - 0.5) / 0.5)
-    assert main(["judge-agreement", str(run), "--labels", str(labels)]) == 0
-    assert "Cohen's kappa 0.500" in capsys.readouterr().out
-    assert main(["judge-agreement", str(run), "--labels", str(tmp_path / "none.csv")]) == 2
-    assert "no such labels file" in capsys.readouterr().err
+    labels.write_text("\n".join(rows) + "\n")
+    result = webbench("judge-agreement", str(run), "--labels", str(labels), "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["kappa"] == pytest.approx(0.4) and figures["raw"] == pytest.approx(0.7)
+    assert (figures["both"], figures["judge_only"], figures["human_only"], figures["neither"]) == (
+        20,
+        5,
+        10,
+        15,
+    )
+    assert figures["labels_without_episode"] == 1
+    text = webbench("judge-agreement", str(run), "--labels", str(labels))
+    assert "Cohen's kappa: 0.400" in text.stdout and "raw agreement: 0.700" in text.stdout
+    none = tmp_path / "none.csv"
+    none.write_text("task_id,episode,human_success\nzzz,0,1\n")
+    refused = webbench("judge-agreement", str(run), "--labels", str(none))
+    assert refused.returncode == 2 and "no label names an episode" in refused.stderr
+
+
+def test_the_html_report_notes_the_agreement_when_labels_are_given(tmp_path):
+    run = make_run(tmp_path, "r", "a", {f"t{i:02d}": [i < 25] for i in range(50)}, suite="webvoyager")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "\n".join(
+            json.dumps({"task_id": f"t{i:02d}", "episode": 0, "human_success": i < 20 or 25 <= i < 35})
+            for i in range(50)
+        )
+    )
+    out = tmp_path / "report.html"
+    result = webbench("report", str(run), "-o", str(out), "--labels", str(labels), "--no-published")
+    assert result.returncode == 0, result.stderr
+    html = out.read_text()
+    assert "Cohen&#39;s kappa 0.400" in html and "raw agreement 0.700 over 50 labelled episodes" in html
+    plain = webbench("report", str(run), "-o", str(tmp_path / "plain.html"), "--no-published")
+    assert plain.returncode == 0 and "kappa" not in (tmp_path / "plain.html").read_text()

@@ -164,6 +164,29 @@ def test_vision_attaches_the_screenshot_only_when_asked(server):
     assert "A screenshot of the page is attached." in seen[0]["text"]
 
 
+def test_vision_keeps_the_last_screenshots_the_suite_publishes_or_as_many_as_asked(server):
+    import base64
+
+    shots = [b"\x89PNG\r\n\x1a\n" + bytes([i]) for i in range(5)]
+
+    def images(request):
+        parts = request["json"]["messages"][1]["content"]
+        return [
+            base64.b64decode(p["image_url"]["url"].split(",", 1)[1])
+            for p in parts
+            if p["type"] == "image_url"
+        ]
+
+    for screenshots in (None, 1):
+        llm = agent(server, vision=True, screenshots=screenshots)
+        for step, png in enumerate(shots):
+            server.push(Reply("Action: noop()"))
+            llm.act(obs(step=step, screenshot=png, extra={"context_screenshots": 3}))
+    assert images(server.requests[4]) == shots[2:]  # WebVoyager's published 3, oldest first
+    assert "The last 3 screenshots are attached" in user_text(server.requests[4])
+    assert images(server.requests[9]) == shots[4:]  # screenshots=1
+
+
 def test_bad_agent_args_are_usage_errors():
     from webbench.core.agent import AgentSpecError
 

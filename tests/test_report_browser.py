@@ -164,8 +164,8 @@ def test_links_work(browser, hostile_report: Path) -> None:
     assert page.is_visible("#report") and not page.is_visible("#episode-view")
     # the episode with a screenshot shows it from the run folder; a path outside it is not linked
     page.evaluate("location.hash = '#ep-0'")
-    page.wait_for_selector("#episode table.steps img")
-    image = page.locator("#episode table.steps img").first
+    page.wait_for_selector("#episode .film-img")
+    image = page.locator("#episode .film-img").first
     assert image.evaluate("i => i.complete && i.naturalWidth") == 1
     src = image.get_attribute("src")
     assert (hostile_report.parent / unquote(src)).is_file()
@@ -215,10 +215,10 @@ def test_real_miniwob_run_report(browser, real_runs: dict[str, Path]) -> None:
     page, errors = open_page(browser, out.as_uri())
     assert page.locator("table.board tbody tr:not(.reference)").count() == 2
     page.evaluate("location.hash = '#ep-57'")  # the first episode of the real run, after the baseline's 57
-    page.wait_for_selector("#episode table.steps img")
-    src = page.locator("#episode table.steps img").first.get_attribute("src")
+    page.wait_for_selector("#episode .film-img")
+    src = page.locator("#episode .film-img").first.get_attribute("src")
     assert src.startswith("data:image/png;base64,")
-    assert page.locator("#episode table.steps img").first.evaluate("i => i.naturalWidth") > 0
+    assert page.locator("#episode .film-img").first.evaluate("i => i.naturalWidth") > 0
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "report-episode.png"), full_page=True)
     assert errors == []

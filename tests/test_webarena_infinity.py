@@ -237,7 +237,7 @@ def test_preflight_names_missing_data(tmp_path):
 @pytest.mark.browser
 def test_set_of_marks_screenshots_reach_the_agent_when_asked(tmp_path):
     task = "gmail/task_23"
-    plain = infinity_eval(tmp_path / "plain", task, f"{AGENTS}:ShotCheck")
+    plain = infinity_eval(tmp_path / "plain", task, f"{AGENTS}:ShotCheck", "--no-screenshots")
     marked = infinity_eval(
         tmp_path / "marked", task, f"{AGENTS}:ShotCheck", "--screenshots", "--set-of-marks", "on"
     )

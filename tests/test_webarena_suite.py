@@ -60,6 +60,8 @@ def test_every_split_loads_with_ids_configs_and_the_hard_subset(webarena_data):
     assert [t.id for t in original[:3]] == ["0", "1", "2"] and original[0].meta["task_id"] == 0
     assert original[0].goal == original[0].meta["intent"] and original[0].split == "original"
     assert "old_task_id" in counts["lite"][0].meta
+    lite81 = next(t for t in counts["lite"] if t.id == "81")  # scored as upstream: each character
+    assert lite81.meta["eval"]["reference_answers"]["must_include"] == "yjlou"
     hard = select_tasks(suite, counts["verified"], subset="hard")
     assert len(hard) == 258 and hard[0].id == "11"
     assert suite.subsets(original) == {}  # Verified's subsets name Verified tasks only
@@ -127,6 +129,9 @@ def test_malformed_configs_are_one_line_naming_the_task_and_the_field(tmp_path):
     assert "task #0: task_id:" in _bad(tmp_path, "id", _config(task_id="DROP"))
     assert "task 7: start_urls:" in _bad(tmp_path, "verified", _config(eval=[{"evaluator": "X"}]))
     assert "a task config must be a JSON object" in _bad(tmp_path, "list", [[1]])
+    target = {"url": "func:evil()", "locator": "", "required_contents": {"must_include": ["x"]}}
+    helper = _config(eval={"eval_types": ["program_html"], "reference_url": "", "program_html": [target]})
+    assert "task 7: eval.program_html[0].url: unknown helper 'evil'" in _bad(tmp_path, "helper", helper)
     assert "repeats the task of" in _bad(tmp_path, "twice", [_config(), _config()])
     broken = tmp_path / "broken.json"
     broken.write_text("[{")
@@ -143,6 +148,11 @@ def test_user_task_files_load_as_a_list_a_file_or_a_folder(tmp_path):
     (tmp_path / "sub" / "two.json").write_text(json.dumps([_config(task_id=2), _config(task_id=3)]))
     assert [t.id for t in data.load_tasks("original", tmp_path)] == ["mine-1", "2", "3"]
     assert [t.id for t in data.load_tasks("lite", tmp_path / "one.json")] == ["mine-1"]
+    mini = data.load_tasks("mini", tmp_path / "sub")  # the mini split reads every file of its folder
+    assert [(t.id, t.split) for t in mini] == [("2", "mini"), ("3", "mini")]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SuiteError, match="holds no task configs"):
+        data.load_tasks("mini", tmp_path / "empty")
 
 
 # ---- sites --------------------------------------------------------------------------------------
@@ -298,10 +308,17 @@ def _user_tasks(base: str) -> list[dict]:
                     "reference_url": "", "program_html": []}  # fmt: skip
     second = {"eval_types": ["url_match"], "reference_answers": None, "reference_url": f"{base}/second",
               "program_html": []}  # fmt: skip
+    html = {"eval_types": ["program_html"], "reference_answers": None, "reference_url": "",
+            "program_html": [{"url": "last", "locator": "document.querySelector('p').outerText",
+                              "required_contents": {"must_include": ["answer is 42"]}},
+                             {"url": f"{base}/target", "locator": "", "required_contents": {"must_include": ["reached"]}}]}  # fmt: skip
     return [
         task("click", f"{base}/start", url_match),
         task("answer", f"{base}/start", string_match),
         task("tabs", f"{base}/first |AND| {base}/second", second),
+        task("html", f"{base}/start", html),
+        task("repeat", f"{base}/start", string_match),
+        task("garbage", f"{base}/start", string_match),
     ]
 
 
@@ -348,7 +365,12 @@ def test_a_user_task_file_with_concrete_urls_runs_end_to_end(site, tmp_path):
     }
     assert {k: (r["status"], r["success"]) for k, r in records.items()} == {
         "click": ("ok", True), "answer": ("ok", True), "tabs": ("ok", True),
+        "html": ("ok", True), "repeat": ("ok", False), "garbage": ("ok", False),
     }  # fmt: skip
+    assert (records["repeat"]["steps"], records["repeat"]["details"]["answer"]) == (
+        3, "Early stop: Same action for 3 times",
+    )  # fmt: skip
+    assert records["garbage"]["details"]["answer"] == "Early stop: Failed to parse actions for 3 times"
     click = records["click"]["details"]
     assert click["answer"] == "done" and click["final_url"] == f"{site}/target?x=1&y=2"
     assert click["start_urls"] == [f"{site}/start"] and click["site_reset"] == {}
@@ -548,8 +570,9 @@ def test_rescore_leaves_out_what_needs_the_live_page_or_a_judge(monkeypatch):
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     suite = get_suite("webarena")
-    record = {"details": {"answer": "x", "final_url": "http://127.0.0.1:1/", "site_urls": {}}}
-    html = _config(eval={"eval_types": ["program_html"], "program_html": []})
+    record = {"details": {"answer": "x", "final_url": "http://127.0.0.1:1/", "sites": {}}}
+    target = {"url": "last", "locator": "", "required_contents": {"must_include": ["x"]}}
+    html = _config(eval={"eval_types": ["program_html"], "program_html": [target]})
     fuzzy = _config(eval={"eval_types": ["string_match"], "reference_answers": {"fuzzy_match": ["x"]}})
     for config in (html, fuzzy):
         assert (
@@ -559,3 +582,90 @@ def test_rescore_leaves_out_what_needs_the_live_page_or_a_judge(monkeypatch):
         suite.rescore(Task("webarena", "7", "t", "original", _config()), {"details": {}}, None, EnvConfig())
         is None
     )
+
+
+def test_rescore_scores_string_and_url_matches_from_the_record():
+    suite = get_suite("webarena")
+    config = _config(
+        start_url="__GITLAB__/a",
+        eval={"eval_types": ["string_match", "url_match"], "reference_answers": {"exact_match": "42"},
+              "reference_url": "__GITLAB__/b?x=1", "program_html": []},
+    )  # fmt: skip
+    task = Task("webarena", "7", "t", "original", config)
+    gitlab = {"GITLAB": "http://127.0.0.1:8023"}
+    details = {"answer": "'42'", "final_url": "http://127.0.0.1:8023/b?x=1&y=2", "sites": gitlab}
+    info = suite.rescore(task, {"details": details}, None, EnvConfig())
+    assert (info["success"], info["score"]) == (True, 1.0) and info["details"]["answer"] == "'42'"
+    assert info["metrics"]["url_match"] == info["metrics"]["string_match"] == 1.0
+    moved = {**details, "final_url": "http://127.0.0.1:8023/b?x=2"}
+    assert suite.rescore(task, {"details": moved}, None, EnvConfig())["score"] == 0.0
+
+
+@pytest.mark.browser
+def test_the_official_logins_pass_the_logged_in_checks_on_the_stand_ins(capsys):
+    names = ["shopping", "shopping_admin", "reddit", "gitlab"]
+    suite = get_suite("webarena")
+    checks = {
+        "shopping": ("__SHOPPING__/wishlist/", "http://onestopmarket.com/wishlist/"),
+        "shopping_admin": ("__SHOPPING_ADMIN__/dashboard", "http://luma.com/admin/dashboard"),
+        "reddit": (
+            "__REDDIT__/user/MarvelsGrantMan136/account",
+            "http://reddit.com/user/MarvelsGrantMan136/account",
+        ),
+        "gitlab": ("__GITLAB__/-/profile", "http://gitlab.com/-/profile"),
+    }
+    tasks = {
+        site: Task(
+            "webarena",
+            site,
+            "t",
+            "mini",
+            _config(start_url=start, storage_state=f"./.auth/{site}_state.json"),
+        )
+        for site, (start, _) in checks.items()
+    }
+    with suite.services(EnvConfig(split="mini"), list(tasks.values())) as services:
+        assert services == {"standins": names}
+    assert [line.split(" (")[0] for line in capsys.readouterr().err.splitlines()] == [
+        f"site {name}: up" for name in names
+    ]
+    env = suite.make_env(EnvConfig(split="mini", services=services))
+    try:
+        for site, (_, shown) in checks.items():
+            obs, _ = env.reset(options={"task": tasks[site]})
+            assert obs.url == shown, site  # logged in: the check page is not redirected to a sign-in
+            assert env._details["site_reset"] == {site: True}
+    finally:
+        env.close()
+
+
+@pytest.mark.browser
+def test_a_verified_task_file_is_scored_by_the_official_library_from_the_har_and_rescored(site, tmp_path):
+    pytest.importorskip("webarena_verified")
+    expected = {"task_type": "retrieve", "status": "SUCCESS", "retrieved_data": ["42"]}
+    task = {
+        "sites": [], "task_id": 5, "intent_template_id": 1, "start_urls": [f"{site}/start"],
+        "intent": "What is the answer?", "intent_template": "What is the answer?", "instantiation_dict": {},
+        "eval": [{"evaluator": "AgentResponseEvaluator", "expected": expected,
+                  "results_schema": {"type": "array", "items": {"type": "string"}}}],
+        "revision": 1,
+    }  # fmt: skip
+    tasks = tmp_path / "verified.json"
+    tasks.write_text(json.dumps([task]))
+    agent = f"{ROOT / 'tests' / 'webarena_agents.py'}:DialectAgent"
+    result = webbench(
+        "eval", "--suite", "webarena", "--split", "verified", "--data", str(tasks), "--agent", agent,
+        "--out", str(tmp_path), "--run-id", "r", env=no_site_env(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (record,) = map(json.loads, (tmp_path / "r" / "episodes.jsonl").read_text().splitlines())
+    assert (record["status"], record["success"], record["details"]["trace"]) == ("ok", True, "har")
+    assert json.loads(record["details"]["answer"]) == expected
+    har = json.loads(next((tmp_path / "r" / "trajectories").glob("5-*/network.har")).read_text())
+    assert any(entry["request"]["url"] == f"{site}/start" for entry in har["log"]["entries"])
+    layout = tmp_path / "r" / "webarena-verified" / "5"
+    assert json.loads((layout / "agent_response.json").read_text()) == expected
+    rescored = webbench("rescore", str(tmp_path / "r"), env=no_site_env())
+    assert rescored.returncode == 0, rescored.stderr
+    (again,) = map(json.loads, (tmp_path / "r.rescored" / "episodes.jsonl").read_text().splitlines())
+    assert (again["success"], again["details"]["final_url"]) == (True, f"{site}/start")

@@ -3,8 +3,9 @@
 Each step is one stateless request: a system prompt (the task format and the
 canonical action syntax) and a user message with the task, the dialogue, the
 previous actions, the last action's error, the page text trimmed to a token budget
-and, for vision models, the screenshot. The model answers ``Thought: ...`` then
-``Action: ...``; a reply whose action does not parse is sent back once with the
+and, for vision models, the last screenshots: ``screenshots`` of them, by default as many as the
+suite publishes (``obs.extra["context_screenshots"]``: WebVoyager's 3), else 1. The model
+answers ``Thought: ...`` then ``Action: ...``; a reply whose action does not parse is sent back once with the
 reason. Prompts (images as placeholders), replies, parsed actions and token usage
 go to ``step_trace``, which the harness stores with the step.
 """
@@ -90,8 +91,10 @@ def trim_text(text: str, max_tokens: int) -> str:
     return text[:limit] + f"\n... [page text cut: {len(text) - limit} more characters]"
 
 
-def observation_prompt(obs: Observation, history: list[str], max_obs_tokens: int, vision: bool) -> str:
-    """Return the user message of one step (the screenshot, if any, is attached separately)."""
+def observation_prompt(
+    obs: Observation, history: list[str], max_obs_tokens: int, vision: bool, images: int = 1
+) -> str:
+    """Return the user message of one step (the ``images`` screenshots are attached separately)."""
     parts = [f"Task: {obs.goal}"]
     if obs.url:
         parts.append(f"URL: {obs.url}")
@@ -107,7 +110,9 @@ def observation_prompt(obs: Observation, history: list[str], max_obs_tokens: int
     if obs.error:
         parts.append(f"Error of the last action: {obs.error}")
     parts.append("Page:\n" + (trim_text(obs.text, max_obs_tokens) if obs.text else "(no page text)"))
-    if vision and obs.screenshot is not None:
+    if vision and images > 1:
+        parts.append(f"The last {images} screenshots are attached, oldest first; the last is the page now.")
+    elif vision and images:
         parts.append("A screenshot of the page is attached.")
     parts.append("What is your next action?")
     return "\n\n".join(parts)
@@ -171,6 +176,7 @@ class LLMAgent:
         max_retries: int = 5,
         retry_base: float = 1.0,
         max_concurrency: int = 8,
+        screenshots: int | None = None,
         prices: str | dict[str, Any] | None = None,
         llm_settings: dict[str, Any] | None = None,
         suite_actions: list[str] | None = None,
@@ -190,6 +196,8 @@ class LLMAgent:
         self.vision = bool(vision)
         self.params = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
         self.max_obs_tokens = int(max_obs_tokens)
+        self.screenshots = int(screenshots) if screenshots is not None else None
+        self._shots: list[bytes] = []
         self.step_trace: dict[str, Any] = {}
         self._history: list[str] = []
         self._system = system_prompt(suite_actions, self.vision)
@@ -197,15 +205,17 @@ class LLMAgent:
     def reset(self, task: Task) -> None:
         """Start a task: forget the history."""
         self._history = []
+        self._shots = []
         self.step_trace = {}
 
     def act(self, obs: Observation) -> str:
         """Return the next action (canonical text, or the raw text if the model never gave one)."""
-        images = [obs.screenshot] if self.vision and obs.screenshot is not None else []
-        messages = [
-            message("system", self._system),
-            message("user", observation_prompt(obs, self._history, self.max_obs_tokens, self.vision), images),
-        ]
+        if self.vision and obs.screenshot is not None:
+            self._shots.append(obs.screenshot)
+        keep = self.screenshots if self.screenshots is not None else obs.extra.get("context_screenshots", 1)
+        images = self._shots[-int(keep) :] if self.vision and obs.screenshot is not None and keep else []
+        prompt = observation_prompt(obs, self._history, self.max_obs_tokens, self.vision, len(images))
+        messages = [message("system", self._system), message("user", prompt, images)]
         calls: list[dict[str, Any]] = []
         usage: dict[str, Any] = {}
         self.step_trace = {"calls": calls, "usage": usage}

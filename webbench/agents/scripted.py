@@ -1,6 +1,7 @@
-"""``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent), UI plans
-for a set of WebArena-Infinity function tasks (``webbench.agents.infinity_plans``) and for every
-mini WebArena task (``webbench.agents.webarena_plans``, played in WebArena's dialect).
+"""``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent), UI
+plans for a set of WebArena-Infinity function tasks (``webbench.agents.infinity_plans``), and plans
+for the ``webvoyager-mini`` tasks written in WebVoyager's dialect (``webbench.agents.webvoyager_plans``)
+and for the mini WebArena tasks in WebArena's dialect (``webbench.agents.webarena_plans``).
 
 At the first step of an episode the rule for the task reads the observation (the
 DOM listing's elements and MiniWoB's utterance fields in ``obs.extra["fields"]``)
@@ -10,11 +11,10 @@ it does nothing (``noop()``). ``SOLVED_TASKS`` lists the tasks with a rule.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable
 
-from webbench.agents import webarena_plans
+from webbench.agents import webarena_plans, webvoyager_plans
 from webbench.agents.infinity_plans import PLANS, Step
 from webbench.core.action import format_action, make_action
 from webbench.core.types import Element, Observation, Task
@@ -186,80 +186,53 @@ def ui_step(obs: Observation, step: Step) -> str | None:
     return _act("type", element.id, step.text) if step.action == "type" else _click(element)
 
 
-#: The WebArena splits whose tasks have a plan in ``webarena_plans.PLANS``.
-WEBARENA_SPLITS = ("mini", "mini-verified")
-#: ``scroll [down]`` actions a WebArena plan tries before it gives up on an element (a third would
-#: be the official early stop's three equal actions).
-WEBARENA_SCROLLS = 2
-_NODE = re.compile(r"^\s*\[(\d+)\] (\S+) (?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")", re.MULTILINE)
+_NATIVE = {"click": "Click", "type": "Type", "scroll": "Scroll", "wait": "Wait", "goback": "GoBack"}
 
 
-def tree_nodes(text: str) -> list[tuple[str, str, str]]:
-    """Return (id, role, name) of each node of a WebArena accessibility-tree observation, in order."""
-    return [(m[1], m[2], m[3] if m[4] is None else m[4]) for m in _NODE.finditer(text)]
-
-
-class WebArenaPlayer:
-    """Plays one mini WebArena task's plan in the dialect, finding each element by role and name."""
-
-    def __init__(self, steps: list[webarena_plans.Step]) -> None:
-        self.steps = deque(steps)
-        self.pending: deque[str] = deque()
-        self.scrolls = 0
-        self.last: webarena_plans.Step | None = None
-
-    def act(self, obs: Observation) -> str:
-        """Return the next dialect action (``stop [stuck]`` when an element never shows up)."""
-        if self.last is not None and "outside the viewport" in (obs.error or ""):
-            self.steps.appendleft(self.last)  # listed but below the fold: scroll, then try again
-            self.pending.clear()
-            self.last = None
-            return "scroll [down]"
-        if self.pending:
-            return self.pending.popleft()
-        if not self.steps:
-            return "stop []"
-        step = self.steps[0]
-        if step.action in ("stop", "goto", "tab_focus", "press"):
-            self.steps.popleft()
-            self.last = None
-            return f"{step.action} [{step.text}]"
-        nodes = tree_nodes(obs.text)
-        found = [n for n, role, name in nodes if role == step.role and step.name in (None, name)]
-        if not -len(found) <= step.nth < len(found):
-            self.scrolls += 1
-            return "scroll [down]" if self.scrolls <= WEBARENA_SCROLLS else "stop [stuck]"
-        self.last = self.steps.popleft()
-        self.scrolls = 0
-        node = found[step.nth]
-        if step.action == "clear":
-            self.pending.extend(["press [Control+a]", "press [Backspace]"])
-            return f"click [{node}]"
-        if step.action == "type":
-            return f"type [{node}] [{step.text}] [{int(step.enter)}]"
-        return f"click [{node}]"
+def voyager_step(obs: Observation, step: webvoyager_plans.Step) -> str | None:
+    """Return the WebVoyager reply (``Thought: ...`` and ``Action: ...``) of a plan step on ``obs``
+    (None: its element is not in the observation)."""
+    thought = f"Thought: {step.action} {step.target or ''}".rstrip()
+    if step.action == "answer":
+        return f"{thought}\nAction: ANSWER; {step.text}"
+    if step.action == "google":
+        return f"{thought}\nAction: Google"
+    number = "WINDOW" if step.target == "WINDOW" else None
+    if step.target is not None and number is None:
+        found = [e for e in obs.elements if step.target in (e.text, e.attrs.get("aria-label"))]
+        if not found:
+            return None
+        number = found[0].id
+    action = _NATIVE[step.action] + (f" [{number}]" if number is not None else "")
+    return f"{thought}\nAction: {action}" + (f"; {step.text}" if step.text else "")
 
 
 class ScriptedAgent:
     """MiniWoB++: plans a task's actions at its first step with ``RULES``, then plays them.
     WebArena-Infinity: plays the task's UI plan (``infinity_plans.PLANS``) on each step's
-    accessibility tree, then answers ``done``. Mini WebArena: plays ``webarena_plans.PLANS``."""
+    accessibility tree, then answers ``done``. WebVoyager: plays the task's plan
+    (``webvoyager_plans.PLANS``) in WebVoyager's dialect, ending with its answer. Mini WebArena:
+    plays ``webarena_plans.PLANS`` (``webarena_plans.PlanPlayer``)."""
 
     def __init__(self) -> None:
         self.task_id = ""
         self.plan: deque[str] | None = None
         self.ui_plan: deque[Step] | None = None
+        self.voyager_plan: deque[webvoyager_plans.Step] | None = None
         self.waited = 0
-        self.webarena: WebArenaPlayer | None = None
+        self.webarena: webarena_plans.PlanPlayer | None = None
 
     def reset(self, task: Task) -> None:
         """Forget the previous plan; remember which task's rule (or UI plan) to use."""
         self.task_id = task.id
         self.plan = None
         self.ui_plan = deque(PLANS.get(task.id, ())) if task.suite == "webarena_infinity" else None
+        self.voyager_plan = (
+            deque(webvoyager_plans.PLANS.get(task.id, ())) if task.suite == "webvoyager" else None
+        )
         self.waited = 0
-        mini = task.suite == "webarena" and task.split in WEBARENA_SPLITS
-        self.webarena = WebArenaPlayer(webarena_plans.PLANS.get(task.id, [])) if mini else None
+        mini = task.suite == "webarena" and task.split in webarena_plans.SPLITS
+        self.webarena = webarena_plans.PlanPlayer(webarena_plans.PLANS.get(task.id, [])) if mini else None
 
     def act(self, obs: Observation) -> str:
         """Return the next planned action (``noop()`` when there is none)."""
@@ -267,6 +240,8 @@ class ScriptedAgent:
             return self.webarena.act(obs)
         if self.ui_plan is not None:
             return self._play_ui(obs)
+        if self.voyager_plan is not None:
+            return self._play_voyager(obs)
         if self.plan is None:
             rule = RULES.get(self.task_id)
             self.plan = deque(rule(obs) if rule else [])
@@ -282,3 +257,18 @@ class ScriptedAgent:
         self.ui_plan.popleft()
         self.waited = 0
         return action
+
+    def _play_voyager(self, obs: Observation) -> str:
+        if not self.voyager_plan:
+            return "Thought: no plan\nAction: ANSWER; stuck"
+        reply = voyager_step(obs, self.voyager_plan[0])
+        if reply is None:
+            self.waited += 1
+            return (
+                "Thought: waiting\nAction: Wait"
+                if self.waited <= UI_WAIT_STEPS
+                else "Thought: lost\nAction: ANSWER; stuck"
+            )
+        self.voyager_plan.popleft()
+        self.waited = 0
+        return reply

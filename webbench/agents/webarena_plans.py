@@ -1,9 +1,10 @@
 """UI plans that solve the mini WebArena tasks (``webbench/tasks/webarena-mini/``), as data for the
 ``scripted`` agent.
 
-``PLANS`` maps a task id of ``--split mini`` or ``mini-verified`` to its steps. A step that acts on
-an element names it the way the accessibility tree does: the ``nth`` node (tree order) whose role
-is ``role`` and whose name is exactly ``name`` (``None``: any name). The agent finds its id in each
+``PLANS`` maps a task id of ``--split mini`` (``mini.json``, ids 1-46, and the WebArena-Verified
+tasks of ``mini-verified.json``, ids 101-117) to its steps, which :class:`PlanPlayer` plays. A step
+that acts on an element names it the way the accessibility tree does: the ``nth`` node (tree order)
+whose role is ``role`` and whose name is exactly ``name`` (``None``: any name). The agent finds its id in each
 step's observation text (``[12] link 'Radiant Tee'``), never from a fixed id, and answers in
 WebArena's dialect:
 
@@ -11,7 +12,7 @@ WebArena's dialect:
 - ``type``: ``type [id] [text] [1]`` with ``enter``, else ``[0]`` (``type`` appends to the field)
 - ``clear``: ``click [id]``, ``press [Control+a]``, ``press [Backspace]`` (empties a filled field)
 - ``tab_focus``, ``goto``, ``press``: the action with ``text`` as its argument
-- ``stop``: ``stop [text]``, the answer (for ``mini-verified``: WebArena-Verified's JSON)
+- ``stop``: ``stop [text]``, the answer (for a Verified task: WebArena-Verified's JSON)
 
 ``goto`` URLs use the published domain names the agent is shown (``http://onestopmarket.com``),
 which the env maps back to the stand-ins. Each plan starts on its task's start page, logged in as
@@ -21,7 +22,11 @@ the task says, on the stand-ins' seed data (``envs/README.md``).
 from __future__ import annotations
 
 import json
+import re
+from collections import deque
 from typing import Any, NamedTuple
+
+from webbench.core.types import Observation
 
 
 class Step(NamedTuple):
@@ -73,7 +78,7 @@ _REVIEW = [
 ]
 
 PLANS: dict[str, list[Step]] = {
-    # ---- --split mini ----------------------------------------------------------------------
+    # ---- mini.json: WebArena's format ------------------------------------------------------
     "1": [click("link", "Radiant Tee"), stop("WS12")],
     "2": [click("link", "Products"), stop("12")],
     "3": [click("link", "Friendly reminder bookshop.org exists"), stop("Sorkill")],
@@ -204,7 +209,7 @@ PLANS: dict[str, list[Step]] = {
         stop(""),
     ],
     "46": [Step("tab_focus", text="1"), Step("tab_focus", text="0"), stop("B09P7BFL4H")],
-    # ---- --split mini-verified ---------------------------------------------------------------
+    # ---- mini-verified.json: WebArena-Verified's format --------------------------------------
     "101": [click("link", "Radiant Tee"), verified("retrieve", ["WS12"])],
     "102": [verified("retrieve", ["$278.00"])],
     "103": [
@@ -230,3 +235,57 @@ PLANS: dict[str, list[Step]] = {
     "116": [fill("textbox", "Comment", "Dune"), click("button", "Post"), verified("mutate")],
     "117": [verified("retrieve", [1])],
 }
+
+
+#: The WebArena splits whose tasks have a plan in ``PLANS``.
+SPLITS = ("mini",)
+#: ``scroll [down]`` actions a WebArena plan tries before it gives up on an element (a third would
+#: be the official early stop's three equal actions).
+SCROLLS = 2
+_NODE = re.compile(r"^\s*\[(\d+)\] (\S+) (?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")", re.MULTILINE)
+
+
+def tree_nodes(text: str) -> list[tuple[str, str, str]]:
+    """Return (id, role, name) of each node of a WebArena accessibility-tree observation, in order."""
+    return [(m[1], m[2], m[3] if m[4] is None else m[4]) for m in _NODE.finditer(text)]
+
+
+class PlanPlayer:
+    """Plays one mini WebArena task's plan in the dialect, finding each element by role and name."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = deque(steps)
+        self.pending: deque[str] = deque()
+        self.scrolls = 0
+        self.last: Step | None = None
+
+    def act(self, obs: Observation) -> str:
+        """Return the next dialect action (``stop [stuck]`` when an element never shows up)."""
+        if self.last is not None and "outside the viewport" in (obs.error or ""):
+            self.steps.appendleft(self.last)  # listed but below the fold: scroll, then try again
+            self.pending.clear()
+            self.last = None
+            return "scroll [down]"
+        if self.pending:
+            return self.pending.popleft()
+        if not self.steps:
+            return "stop []"
+        step = self.steps[0]
+        if step.action in ("stop", "goto", "tab_focus", "press"):
+            self.steps.popleft()
+            self.last = None
+            return f"{step.action} [{step.text}]"
+        nodes = tree_nodes(obs.text)
+        found = [n for n, role, name in nodes if role == step.role and step.name in (None, name)]
+        if not -len(found) <= step.nth < len(found):
+            self.scrolls += 1
+            return "scroll [down]" if self.scrolls <= SCROLLS else "stop [stuck]"
+        self.last = self.steps.popleft()
+        self.scrolls = 0
+        node = found[step.nth]
+        if step.action == "clear":
+            self.pending.extend(["press [Control+a]", "press [Backspace]"])
+            return f"click [{node}]"
+        if step.action == "type":
+            return f"type [{node}] [{step.text}] [{int(step.enter)}]"
+        return f"click [{node}]"

@@ -127,9 +127,13 @@ def find_chromium() -> ChromiumPaths:
 
 
 def start_selenium_chrome(
-    paths: ChromiumPaths, window: tuple[int, int] | None = None, mark: str | None = None
+    paths: ChromiumPaths,
+    window: tuple[int, int] | None = None,
+    mark: str | None = None,
+    extra_args: tuple[str, ...] = (),
 ):
-    """Return a new Selenium ``webdriver.Chrome`` running headless ``paths.browser``.
+    """Return a new Selenium ``webdriver.Chrome`` running headless ``paths.browser`` (with
+    ``extra_args`` after the usual flags).
 
     With ``mark``, the chromedriver and the browser's processes carry ``BROWSER_MARK=mark``
     in their environment, for ``kill_marked(mark)``.
@@ -143,6 +147,8 @@ def start_selenium_chrome(
         options.add_argument(flag)
     if window:
         options.add_argument(f"--window-size={window[0]},{window[1]}")
+    for flag in extra_args:
+        options.add_argument(flag)
     env = {**os.environ, BROWSER_MARK: mark} if mark else None
     service = Service(executable_path=paths.driver, log_output=subprocess.DEVNULL, env=env)
     return webdriver.Chrome(service=service, options=options)

@@ -16,7 +16,8 @@ Contract (what ``suites/_live.py`` relies on; sync API, one thread)::
 see ``browser.axtree``) with stable ids: ``js/bid.js`` numbers every node of every frame in the
 page itself (``data-webbench-id``), so an element keeps its id from step to step, and the same
 page gets the same ids when it is loaded again. ``elements`` lists each printed node once, with
-its box in page pixels and its printed properties as ``attrs``. ``screenshot`` is a PNG when
+its box in page pixels and its printed properties as ``attrs``; ``scroll`` is the main frame's scroll
+offset (a page box minus it is the box on the screenshot). ``screenshot`` is a PNG when
 asked; ``marked`` a set-of-marks PNG (boxes and ids drawn, captured, removed) when asked.
 
 Chromium is started by this module, not by Playwright's launcher (which puts the browser in a
@@ -92,6 +93,8 @@ class PageObservation:
     screenshot: bytes | None = None
     marked: bytes | None = None
     notes: list[str] = field(default_factory=list)
+    #: The main frame's scroll offset: an element's page box minus it is its box on the screenshot.
+    scroll: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass
@@ -480,7 +483,7 @@ class BrowserSession:
         timeout_ms = timeout * 1000
         notes: list[str] = []
         main, problem = self._in_page(page, bid_call(0), timeout_ms)
-        tree, elements, printed, title = "", [], [], None
+        tree, elements, printed, title, scroll = "", [], [], None, (0.0, 0.0)
         if problem:
             notes.append(problem)
         else:
@@ -490,6 +493,7 @@ class BrowserSession:
                     episode.context, page, state, episode.viewport, episode.pruning, main, timeout_ms
                 )
                 tree, printed, notes, title = result.tree, result.nodes, result.notes, result.title
+                scroll = result.scroll
                 elements = _elements(printed, result.scroll)
             except PlaywrightError as exc:
                 notes.append(f"the page could not be read: {short_error(exc)}")
@@ -498,7 +502,7 @@ class BrowserSession:
         current = pages.index(page) if page in pages else 0
         episode.boxes = {node.id: node.box for node in printed if node.box is not None}
         obs = PageObservation(
-            observation_text(titles, current, tree), elements, page.url, titles, notes=notes
+            observation_text(titles, current, tree), elements, page.url, titles, notes=notes, scroll=scroll
         )
         if screenshot:
             obs.screenshot = self._capture(page, timeout_ms, notes)

@@ -51,7 +51,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-steps", type=int, help="step limit per episode (default: the suite's)")
     p.add_argument("--step-timeout", type=float, help="seconds per agent call (default 120; 0: none)")
     p.add_argument("--episode-timeout", type=float, help="seconds per episode (default 900; 0: none)")
-    p.add_argument("--screenshots", action="store_true", help="give the agent PNG screenshots and keep them")
+    p.add_argument(
+        "--screenshots",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="give the agent PNG screenshots and keep them (default: the suite's; on for live suites)",
+    )
+    p.add_argument(
+        "--screenshot-max-width",
+        type=int,
+        metavar="PX",
+        help="screenshots kept wider than this are downscaled (JPEG) in the run folder (default 1280)",
+    )
+    p.add_argument(
+        "--screenshot-budget-mb",
+        type=float,
+        metavar="MB",
+        help="bytes of screenshots a run keeps at most (default 2000); past it, steps keep none",
+    )
     p.add_argument("--data", help="a local copy of the suite's data")
     p.add_argument("--llm-cache", metavar="PATH", help="SQLite cache of LLM responses (agent and judges)")
     p.add_argument(
@@ -92,6 +109,9 @@ def _runtime(args: argparse.Namespace) -> dict[str, Any]:
     for name in ("step_timeout", "episode_timeout"):
         if getattr(args, name) is not None:
             given[name] = check_timeout("--" + name.replace("_", "-"), getattr(args, name))
+    for name in ("screenshot_max_width", "screenshot_budget_mb"):
+        if getattr(args, name) is not None:
+            given[name] = getattr(args, name)
     return given
 
 
@@ -116,7 +136,7 @@ def _given(args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
         "episodes": args.episodes,
         "seed": args.seed,
         "max_steps": args.max_steps,
-        "screenshots": args.screenshots or None,
+        "screenshots": args.screenshots,
         "data": args.data,
         "judge_model": args.judge_model,
         "judge_prompts": args.judge_prompts,
@@ -162,7 +182,7 @@ def _config(args: argparse.Namespace, extra: list[str]) -> EvalConfig:
         episodes=args.episodes if args.episodes is not None else 1,
         seed=args.seed if args.seed is not None else 0,
         max_steps=args.max_steps,
-        screenshots=args.screenshots,
+        screenshots=suite.default_screenshots if args.screenshots is None else args.screenshots,
         data=args.data,
         suite_options=_suite_options(suite, extra),
         judge_model=args.judge_model,

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from webbench.core.errors import UsageError
+from webbench.report.agreement import read_labels
 from webbench.report.html import ScreenshotPolicy, render_report
 from webbench.report.published import DEFAULT_PATH, load_published
 from webbench.report.runs import load_runs
@@ -33,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--inline-cap-mb", type=float, default=10.0, help="cap of inlined screenshots, MB (default 10)"
     )
     p.add_argument("--title", default="webbench report", help="page title")
+    p.add_argument(
+        "--labels",
+        type=Path,
+        help="human labels (CSV or JSONL of task_id, episode, human_success): notes kappa",
+    )
     p.set_defaults(func=main)
 
 
@@ -53,7 +59,8 @@ def main(args: argparse.Namespace, _extra: list[str]) -> int:
         if args.published is not None or path.is_file():
             published = load_published(path)
     policy = ScreenshotPolicy(args.inline_screenshots, int(args.inline_cap_mb * 1_000_000))
-    html = render_report(runs, args.output, published, policy, args.title)
+    labels = read_labels(args.labels) if args.labels else None
+    html = render_report(runs, args.output, published, policy, args.title, labels)
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(html, encoding="utf-8")

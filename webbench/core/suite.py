@@ -73,6 +73,12 @@ class Suite(ABC):
     #: True when the reward decays with the time an episode takes (more workers than cores lower it).
     time_based_reward: bool = False
 
+    @property
+    def default_screenshots(self) -> bool:
+        """Return whether ``webbench eval`` takes screenshots when neither ``--screenshots`` nor
+        ``--no-screenshots`` is given: on for live suites (the report shows every step), else off."""
+        return self.kind == "live"
+
     def splits(self) -> list[str]:
         """Return the split names this suite accepts (empty: it has no splits)."""
         return []
@@ -85,6 +91,11 @@ class Suite(ABC):
     @abstractmethod
     def load_tasks(self, split: str | None, data: Path | None) -> list[Task]:
         """Return every task of ``split`` (from ``data`` when given, else the suite's source)."""
+
+    def run_tasks(self, split: str | None, data: Path | None, options: dict[str, Any]) -> list[Task]:
+        """Return the tasks of a run: ``load_tasks`` as the run's suite ``options`` change them
+        (e.g. WebVoyager's ``--patches``); by default the options change nothing."""
+        return self.load_tasks(split, data)
 
     @abstractmethod
     def make_env(self, config: EnvConfig) -> WebEnv:

@@ -6,14 +6,21 @@ Jinja2 autoescaping, :func:`markupsafe.escape` (charts), or the embedded JSON th
 the page's script renders with ``textContent``; that JSON is written with ``<``,
 ``>``, ``&`` and the JS line separators as ``\\u`` escapes, so no string can close
 its ``<script>`` element.
+
+Episode pages of live runs add a filmstrip (each step's kept screenshot with the targeted
+element's ``shot_bbox`` outlined), the ``details.evaluators`` breakdown and links to the files of
+the episode's artifacts folder (``trace.zip``, ``network.har``); see docs/live-report.md.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import os
+import shlex
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +35,7 @@ from webbench.core.redact import redact
 from webbench.core.suite import SuiteError, get_suite
 from webbench.report import svg
 from webbench.report.aggregate import LENGTH_LABELS, episode_frame, leaderboard, success_by, task_table
+from webbench.report.agreement import agreement, describe, judge_pairs
 from webbench.report.published import Published
 from webbench.report.runs import RunData, suite_specs
 
@@ -37,6 +45,12 @@ MAX_TEXT = 4000
 #: Rows of the "success by task" chart; with more tasks, those where agents differ most.
 MAX_TASK_ROWS = 60
 _PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+#: Step-trace keys the page leaves in the trajectory file: usage (shown apart) and an LLM agent's
+#: ``calls`` (whole prompts; the page shows the last call's reply).
+_NOT_EMBEDDED = ("usage", "calls")
+#: Files of an episode's artifacts folder the report does not list (its screenshots).
+_IMAGES = (".png", ".jpg")
 EPISODE_COLUMNS = ["idx", "label", "suite", "task_id", "episode", "status", "success", "score", "steps"]
 EPISODE_COLUMNS += ["duration_s", "input_tokens", "output_tokens"]
 
@@ -66,16 +80,31 @@ def _cut(value: Any, limit: int = MAX_TEXT) -> Any:
     return text if len(text) <= limit else text[:limit] + f" … [cut: {len(text)} characters in all]"
 
 
+def _inside(relative: str) -> bool:
+    """Return True when the relative path ``relative`` stays inside its folder (no '..', not absolute)."""
+    parts = relative.replace(os.sep, "/").split("/")
+    return bool(relative) and not relative.startswith(("/", os.sep)) and ".." not in parts
+
+
 def _join_inside(folder: Path, relative: str) -> Path | None:
     """Return ``folder / relative`` when ``relative`` stays inside ``folder`` (no '..', not absolute)."""
-    parts = Path(relative).parts
-    if not parts or Path(relative).is_absolute() or ".." in parts:
-        return None
-    return folder / relative
+    return folder / relative if _inside(relative) else None
 
 
 def _href(target: Path, out_dir: Path) -> str:
     return quote(os.path.relpath(target, out_dir).replace(os.sep, "/"))
+
+
+@functools.lru_cache(maxsize=64)
+def _folder_href(folder: Path, out_dir: Path) -> str:
+    """Return the link from the report's folder to ``folder``, ending in '/' (computed once per run)."""
+    return _href(folder, out_dir) + "/"
+
+
+def _image_type(data: bytes) -> str | None:
+    if data.startswith(_PNG):
+        return "image/png"
+    return "image/jpeg" if data.startswith(_JPEG) else None
 
 
 def _screenshot(run: RunData, shot: str, out_dir: Path, policy: ScreenshotPolicy) -> str | None:
@@ -83,18 +112,20 @@ def _screenshot(run: RunData, shot: str, out_dir: Path, policy: ScreenshotPolicy
     folder = run.folder
     if folder is None:
         return None
-    path = _join_inside(folder / "trajectories", shot)
-    if path is None:
+    if not _inside(shot):
         return None
-    if policy.inline and path.is_file():
+    trajectories = folder / "trajectories"
+    path = trajectories / shot if policy.inline else None
+    if path is not None and path.is_file():
         size = path.stat().st_size
         if policy.used + size <= policy.cap_bytes:
             data = path.read_bytes()
-            if data.startswith(_PNG):
+            kind = _image_type(data)
+            if kind is not None:
                 policy.used += size
-                return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+                return f"data:{kind};base64," + base64.b64encode(data).decode("ascii")
         policy.skipped += 1
-    return _href(path, out_dir)
+    return _folder_href(trajectories, out_dir) + quote(shot.replace(os.sep, "/"))
 
 
 def _trajectory(run: RunData, record: EpisodeRecord) -> tuple[dict[str, Any] | None, Path | None]:
@@ -115,11 +146,41 @@ def _seconds(value: Any) -> float | None:
     return round(value, 3) if isinstance(value, int | float) else None
 
 
-def _step(step: dict[str, Any], run: RunData, out_dir: Path, policy: ScreenshotPolicy, url: str) -> list:
-    """Return one step as ``[action, error, agent_s, env_s, url, usage, trace, screenshot]``.
+def _number_list(value: Any, n: int) -> list[float] | None:
+    if not isinstance(value, list | tuple) or len(value) != n:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return None
+    return [round(float(v), 1) for v in value]
 
-    ``url`` is set only when the page changed; ``usage`` is ``[input, output, cost]``;
-    trailing empty fields are dropped (the report's script reads the same order).
+
+def _target_box(step: dict[str, Any]) -> list[float] | None:
+    """Return the targeted element's box in the kept screenshot's pixels (``shot_bbox`` times
+    ``screenshot_scale``), or None when the step has none."""
+    target = step.get("target") if isinstance(step.get("target"), dict) else {}
+    box = _number_list(target.get("shot_bbox"), 4)
+    scale = step.get("screenshot_scale", 1.0)
+    if box is None or not isinstance(scale, int | float) or isinstance(scale, bool):
+        return None
+    return [round(v * scale, 1) for v in box]
+
+
+def _reply(agent: dict[str, Any]) -> Any:
+    """Return the model's last reply of a step (an LLM agent's ``calls``), else its ``reply``."""
+    calls = agent.get("calls")
+    if isinstance(calls, list) and calls and isinstance(calls[-1], dict) and calls[-1].get("reply"):
+        return calls[-1]["reply"]
+    return agent.get("reply")
+
+
+def _step(step: dict[str, Any], run: RunData, out_dir: Path, policy: ScreenshotPolicy, url: str) -> list:
+    """Return one step as ``[action, error, agent_s, env_s, url, usage, trace, screenshot, box, size,
+    reply, skipped]``.
+
+    ``url`` is set only when the page changed; ``usage`` is ``[input, output, cost]``; ``box`` the
+    targeted element on the screenshot (``[x, y, width, height]`` in its pixels), ``size`` the
+    screenshot's ``[width, height]``, ``reply`` the LLM's reply, ``skipped`` why no screenshot was
+    kept; trailing empty fields are dropped (the report's script reads the same order).
     """
     agent = step.get("agent") if isinstance(step.get("agent"), dict) else {}
     usage = agent.get("usage") if isinstance(agent.get("usage"), dict) else None
@@ -131,12 +192,84 @@ def _step(step: dict[str, Any], run: RunData, out_dir: Path, policy: ScreenshotP
         _seconds(step.get("env_s")),
         _cut(observation.get("url")) if observation.get("url") != url else None,
         [usage.get("input_tokens"), usage.get("output_tokens"), usage.get("cost_usd")] if usage else None,
-        {k: _cut(v) for k, v in agent.items() if k != "usage"} or None,
+        {k: _cut(v) for k, v in agent.items() if k not in _NOT_EMBEDDED} or None,
         _screenshot(run, str(step["screenshot"]), out_dir, policy) if step.get("screenshot") else None,
+        _target_box(step),
+        _number_list(step.get("screenshot_size"), 2),
+        _cut(_reply(agent)),
+        _cut(step.get("screenshot_skipped")),
     ]
     while item and item[-1] is None:
         item.pop()
     return item
+
+
+def _evaluator_entries(details: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return ``details["evaluators"]`` as the page shows it: one dict per entry with a
+    ``name``, numbers kept, every other value cut text (nested values as JSON).
+
+    The entries are a list of dicts named by ``name`` (or ``evaluator_name``, as
+    WebArena-Verified's library writes them), or a dict of name -> entry (WebArena's evaluators)."""
+    entries = details.get("evaluators")
+    if isinstance(entries, dict):
+        entries = [
+            {"name": name, **entry} if isinstance(entry, dict) else {"name": name, "value": entry}
+            for name, entry in entries.items()
+        ]
+    if not isinstance(entries, list):
+        return []
+    shown = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            entry = {"value": entry}
+        name = entry.get("name") or entry.get("evaluator_name") or f"evaluator {index + 1}"
+        item = {"name": _cut(name)}
+        for key, value in entry.items():
+            if key in ("name", "evaluator_name") or value is None:
+                continue
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            item[str(key)] = round(value, 6) if numeric else _cut(value)
+        shown.append(item)
+    return shown
+
+
+def _passed(entry: dict[str, Any]) -> bool | None:
+    score = entry.get("score")
+    if isinstance(score, bool):
+        return score
+    return score >= 1.0 if isinstance(score, int | float) else None
+
+
+def failing_evaluator(record: EpisodeRecord, limit: int = 160) -> str | None:
+    """Return why an episode failed, in one line: its first failing ``details.evaluators`` entry
+    (name and message, reason, verdict or reply), else its error or end reason; None if it succeeded."""
+    if record.success:
+        return None
+    for entry in _evaluator_entries(record.details):
+        if _passed(entry) is False:
+            why = next((entry[k] for k in ("message", "reason", "verdict", "reply") if entry.get(k)), "")
+            text = f"{entry['name']}: {why}" if why else f"{entry['name']} failed"
+            return " ".join(str(text).split())[:limit]
+    if record.error:
+        return " ".join(record.error.split())[:limit]
+    return f"ended: {record.end_reason}" if record.end_reason else None
+
+
+def _artifacts(traj_path: Path | None, out_dir: Path) -> list[list[str]]:
+    """Return ``[name, link, command]`` for each file of the episode's artifacts folder (traces, HAR
+    files; not its screenshots); ``command`` opens a Playwright trace (empty for other files)."""
+    folder = traj_path.with_suffix("") if traj_path is not None else None
+    if folder is None or not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.suffix in _IMAGES:
+            continue
+        command = ""
+        if path.suffix == ".zip" and "trace" in path.name:
+            command = "playwright show-trace " + shlex.quote(os.path.relpath(path, out_dir))
+        found.append([path.name, _href(path, out_dir), command])
+    return found
 
 
 def episode_data(
@@ -171,7 +304,9 @@ def episode_data(
             "error": _cut(record.error),
             "traceback": _cut((trajectory or {}).get("traceback"), 3 * MAX_TEXT),
             "metrics": record.metrics,
-            "details": {str(k): _cut(v) for k, v in record.details.items()},
+            "details": {str(k): _cut(v) for k, v in record.details.items() if k != "evaluators"},
+            "evaluators": _evaluator_entries(record.details),
+            "artifacts": _artifacts(traj_path, out_dir),
             "usage": {k: round(v, 6) if isinstance(v, float) else v for k, v in record.usage.items()},
             "steps": steps,
             "trajectory": _href(traj_path, out_dir) if traj_path else None,
@@ -237,8 +372,19 @@ def _grouped_chart(frame: pd.DataFrame, column: str, agents: list[str], order: l
     return svg.grouped_columns(categories, agents, values, tips, f"success rate by {column}")
 
 
+def _cell_tip(eps: list[tuple[int, bool, str, str | None]]) -> str:
+    """Return a matrix cell's title: how many episodes failed, and on which evaluator."""
+    failed = [why for _, ok, _, why in eps if not ok]
+    if not failed:
+        return f"all {len(eps)} episodes solved"
+    reasons = Counter(why.split(":", 1)[0] if why else "unknown" for why in failed)
+    listed = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in reasons.most_common(3))
+    return f"{len(failed)} of {len(eps)} episodes failed; failing: {listed}"
+
+
 def _matrix(tasks: pd.DataFrame, frame: pd.DataFrame, agents: list[str]) -> list[dict[str, Any]]:
-    outcome = dict(zip(frame["idx"], zip(frame["success"], frame["status"], strict=True), strict=True))
+    why = [failing_evaluator(record) for record in frame["record"]]
+    outcome = dict(zip(frame["idx"], zip(frame["success"], frame["status"], why, strict=True), strict=True))
     by_task: dict[str, dict[str, dict[str, Any]]] = {}
     for r in tasks.to_dict("records"):
         by_task.setdefault(r["task_id"], {})[r["label"]] = {
@@ -248,6 +394,8 @@ def _matrix(tasks: pd.DataFrame, frame: pd.DataFrame, agents: list[str]) -> list
             "flaky": bool(r["flaky"]),
             "eps": [(i, *outcome[i]) for i in sorted(r["episodes"])],
         }
+        cell = by_task[r["task_id"]][r["label"]]
+        cell["tip"] = _cell_tip(cell["eps"])
     rows = []
     for task_id in sorted(by_task):
         cells = by_task[task_id]
@@ -284,6 +432,16 @@ def _notes(runs: list[RunData], suite: str) -> list[str]:
         for note in (summary.get("suites", {}).get(suite) or {}).get("notes") or []:
             if note not in notes:
                 notes.append(str(note))
+    return notes
+
+
+def agreement_notes(runs: list[RunData], suite: str, labels: dict[tuple[str, int], bool]) -> list[str]:
+    """Return one note per run with labelled episodes of ``suite``: its judge's agreement with people."""
+    notes = []
+    for run in runs:
+        pairs = judge_pairs([r for r in run.records if r.suite == suite], labels)
+        if pairs:
+            notes.append(f"judge and human labels, {run.label}: {describe(agreement(pairs))}")
     return notes
 
 
@@ -377,12 +535,17 @@ def render_report(
     published: list[Published] | None = None,
     policy: ScreenshotPolicy | None = None,
     title: str = "webbench report",
+    labels: dict[tuple[str, int], bool] | None = None,
 ) -> str:
-    """Return the HTML of the report over ``runs``, to be written at ``out`` (links are relative to it)."""
+    """Return the HTML of the report over ``runs``, to be written at ``out`` (links are relative to it);
+    with human ``labels`` (``report.agreement.read_labels``), each suite notes each run's judge-human
+    agreement."""
     policy = policy or ScreenshotPolicy()
     frame = episode_frame(runs)
     out_dir = Path(out).resolve().parent
     sections = suite_sections(frame, runs, published or [])
+    for section in sections if labels else ():
+        section["notes"] += agreement_notes(runs, section["suite"], labels)
     episodes = episode_data(frame, runs, out_dir, policy)
     run_rows = [
         {

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from webbench.core.action import MAX_ACTION_CHARS, Reply, read_reply
+from webbench.core.action import MAX_ACTION_CHARS, Action, Reply, read_reply
 from webbench.core.agent import (
     Agent,
     AgentFailure,
@@ -38,6 +38,7 @@ from webbench.core.record import EpisodeRecord, Status
 from webbench.core.suite import get_suite
 from webbench.core.types import Observation, Task
 from webbench.core.usage import add_usage, read_usage
+from webbench.run.shots import ShotKeeper
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,25 @@ def observation_entry(obs: Observation) -> dict[str, Any]:
     return entry
 
 
+def target_entry(obs: Observation, action: Action | None) -> dict[str, Any] | None:
+    """Return a step's ``target``: the element ``action`` names, with its ``bbox`` in page CSS
+    pixels and ``shot_bbox`` on the step's screenshot (the page box minus the scroll offset the
+    env put in ``obs.extra["scroll"]``), both ``[x, y, width, height]``; None when the action names
+    no element or the observation gives it no box."""
+    if action is None or not action.element:
+        return None
+    element = obs.element(action.element)
+    if element is None or element.bbox is None:
+        return None
+    x, y, width, height = (float(v) for v in element.bbox)
+    scroll = obs.extra.get("scroll") or (0.0, 0.0)
+    return {
+        "id": element.id,
+        "bbox": [x, y, width, height],
+        "shot_bbox": [x - float(scroll[0]), y - float(scroll[1]), width, height],
+    }
+
+
 def safe_name(text: str) -> str:
     """Return ``text`` made safe as a file name (task ids may hold '/', ':' ...), unique per text.
 
@@ -85,11 +105,15 @@ class Episode:
 class EpisodeRunner:
     """Runs episodes of one suite with one agent, writing trajectories under ``traj_dir``."""
 
-    def __init__(self, env: WebEnv, agent: Agent, limits: Limits, traj_dir: Path) -> None:
+    def __init__(
+        self, env: WebEnv, agent: Agent, limits: Limits, traj_dir: Path, shots: ShotKeeper | None = None
+    ) -> None:
         self.env = env
         self.agent = agent
         self.limits = limits
         self.traj_dir = traj_dir
+        #: Writes the step screenshots (the worker's, so that its byte budget spans its episodes).
+        self.shots = shots or ShotKeeper()
         #: Set when the agent timed out: its thread may still run, so the caller replaces us.
         self.tainted = False
         #: Set when the env itself failed (reset or step raised): the caller builds a new one.
@@ -102,15 +126,15 @@ class EpisodeRunner:
             timeout = left if timeout is None else min(timeout, left)
         return timeout
 
-    def _save_screenshot(self, obs: Observation, name: str) -> str | None:
-        """Write the observation's screenshot; return its path relative to ``traj_dir``."""
+    def _save_screenshot(self, obs: Observation, name: str) -> dict[str, Any]:
+        """Keep the observation's screenshot; return the step's screenshot fields (its path
+        relative to ``traj_dir``, see :meth:`ShotKeeper.keep`), {} without a screenshot."""
         if obs.screenshot is None:
-            return None
-        folder = self.traj_dir / name
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"step-{obs.step:03d}.png"
-        path.write_bytes(obs.screenshot)
-        return f"{name}/{path.name}"
+            return {}
+        fields = self.shots.keep(obs.screenshot, self.traj_dir / name, f"step-{obs.step:03d}")
+        if "screenshot" in fields:
+            fields["screenshot"] = f"{name}/{fields['screenshot']}"
+        return fields
 
     def run(self, job: Episode) -> EpisodeRecord:
         """Run ``job`` to its end; return its ``episodes.jsonl`` record (the trajectory is saved)."""
@@ -136,7 +160,7 @@ class EpisodeRunner:
                 "env_error",
                 f"env reset failed: {type(exc).__name__}: {exc}",
                 traceback.format_exc(),
-                {},
+                failure_details(exc),
                 0,
                 steps,
                 usage,
@@ -161,8 +185,10 @@ class EpisodeRunner:
                 }
                 if reply.chars > MAX_ACTION_CHARS:
                     step["action_chars"] = reply.chars
-                if shot:
-                    step["screenshot"] = shot
+                step.update(shot)
+                target = target_entry(obs, self._parsed(reply))
+                if target:
+                    step["target"] = target
                 if trace_info:
                     step["agent"] = trace_info
                     add_usage(usage, trace_info.get("usage"))
@@ -173,7 +199,9 @@ class EpisodeRunner:
                     step["env_s"] = round(time.monotonic() - t1, 4)
                     steps.append(step)
                     n_steps += 1
-                    raise _EnvFailure(f"{type(exc).__name__}: {exc}", traceback.format_exc()) from exc
+                    raise _EnvFailure(
+                        f"{type(exc).__name__}: {exc}", traceback.format_exc(), failure_details(exc)
+                    ) from exc
                 step["env_s"] = round(time.monotonic() - t1, 4)
                 step["error"] = obs.error
                 steps.append(step)
@@ -193,13 +221,24 @@ class EpisodeRunner:
         except _EnvFailure as exc:
             self.env_broken = True
             status, error, trace = "env_error", str(exc), exc.trace
-            info = {}
+            info = exc.info
         return self._record(job, name, started, status, error, trace, info, n_steps, steps, usage, answer)
 
     def _ask(self, obs: Observation) -> tuple[Reply, dict[str, Any]]:
         """Return the agent's next action and step trace, both checked (runs on the agent thread)."""
         reply = read_reply(self.agent.act(obs))
         return reply, read_step_trace(self.agent)
+
+    def _parsed(self, reply: Reply) -> Action | None:
+        """Return the action of ``reply`` as the env reads it (its own dialect), None if it has none."""
+        if reply.error is not None:
+            return None
+        if isinstance(reply.action, Action):
+            return reply.action
+        try:
+            return self.env.parse(reply.text)
+        except Exception:  # noqa: BLE001 - the env reports an unparsable action as the step's error
+            return None
 
     def _perform(self, reply: Reply) -> StepResult:
         """Apply the agent's action, or tell the env why it cannot be performed."""
@@ -341,7 +380,17 @@ def _failure_info(task: Task, config: EnvConfig) -> dict[str, Any]:
         return {}
 
 
+def failure_details(exc: BaseException) -> dict[str, Any]:
+    """Return what an env failure says about itself for the record: its ``info`` attribute (e.g. an
+    ``end_reason`` such as ``blocked`` and ``details``), or {}."""
+    info = getattr(exc, "info", None)
+    return (
+        {key: info[key] for key in ("end_reason", "details") if key in info} if isinstance(info, dict) else {}
+    )
+
+
 class _EnvFailure(Exception):
-    def __init__(self, message: str, trace: str) -> None:
+    def __init__(self, message: str, trace: str, info: dict[str, Any]) -> None:
         super().__init__(message)
         self.trace = trace
+        self.info = info

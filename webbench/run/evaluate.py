@@ -26,6 +26,7 @@ from webbench.data.digest import data_sha256
 from webbench.run.episode import Episode, Limits
 from webbench.run.plan import plan_episodes
 from webbench.run.pool import WorkerPool
+from webbench.run.shots import ShotPolicy, images_bytes
 from webbench.run.store import RunStore, RunStoreError, StoreWriteError
 from webbench.run.summary import summarize_run
 from webbench.run.worker import WorkerSpec
@@ -59,6 +60,10 @@ class EvalConfig:
     judge_prompts_sha256: str | None = None
     #: SHA-256 of the ``data`` file or folder (see ``data_sha256``), set at creation; a resume checks it.
     data_sha256: str | None = None
+    #: Kept screenshots wider than this are downscaled (``webbench.run.shots``).
+    screenshot_max_width: int = 1280
+    #: Bytes of screenshots the run keeps at most, in MB, shared among the workers.
+    screenshot_budget_mb: float = 2000.0
 
 
 #: Fields a resumed run takes from its manifest; giving another value is an error. A value the
@@ -80,7 +85,16 @@ RUN_DEFINING = (
     "judge_prompts",
 )
 #: Fields a resume may change: how the episodes are run, not what they are.
-RUNTIME = ("workers", "step_timeout", "episode_timeout", "llm_cache", "llm_cache_mode", "judge_base_url")
+RUNTIME = (
+    "workers",
+    "step_timeout",
+    "episode_timeout",
+    "llm_cache",
+    "llm_cache_mode",
+    "judge_base_url",
+    "screenshot_max_width",
+    "screenshot_budget_mb",
+)
 #: The ``eval`` options not named after their field.
 _OPTION = {"task_ids": "--tasks"}
 
@@ -221,6 +235,12 @@ def check_options(config: EvalConfig) -> None:
         raise UsageError("--tasks: no task id given (comma-separated task ids)")
     check_timeout("--step-timeout", config.step_timeout)
     check_timeout("--episode-timeout", config.episode_timeout)
+    if config.screenshot_max_width < 16:
+        width = config.screenshot_max_width
+        raise UsageError(f"--screenshot-max-width must be at least 16 pixels (got {width})")
+    if not math.isfinite(config.screenshot_budget_mb) or config.screenshot_budget_mb < 0:
+        budget = config.screenshot_budget_mb
+        raise UsageError(f"--screenshot-budget-mb {budget:g}: must be a number of MB >= 0")
 
 
 def checked_data_sha256(config: EvalConfig) -> str | None:
@@ -300,7 +320,7 @@ def load_selected_tasks(suite: Suite, config: EvalConfig) -> list[Task]:
     if config.split is not None and config.split not in splits:
         raise SuiteError(f"unknown split {config.split!r} of suite {suite.name}; known: {', '.join(splits)}")
     split = config.split or suite.default_split()
-    tasks = suite.load_tasks(split, Path(config.data) if config.data else None)
+    tasks = suite.run_tasks(split, Path(config.data) if config.data else None, dict(config.suite_options))
     return select_tasks(suite, tasks, config.task_ids, config.subset)
 
 
@@ -374,7 +394,9 @@ def prepare(
         step_timeout=config.step_timeout,
         episode_timeout=config.episode_timeout,
     )
-    spec = WorkerSpec(suite.name, env_config, config.agent, kwargs, limits, store.trajectories)
+    left = max(0, int(config.screenshot_budget_mb * 1_000_000) - images_bytes(store.trajectories))
+    shots = ShotPolicy(config.screenshot_max_width, left // config.workers)
+    spec = WorkerSpec(suite.name, env_config, config.agent, kwargs, limits, store.trajectories, shots)
     return PreparedRun(store, suite, config, jobs, len(tasks) * config.episodes, spec)
 
 

@@ -32,6 +32,7 @@ from webbench.core.jsonsafe import describe_error
 from webbench.core.record import EpisodeRecord
 from webbench.core.suite import get_suite
 from webbench.run.episode import Episode, EpisodeRunner, Limits, make_record
+from webbench.run.shots import ShotKeeper, ShotPolicy
 
 #: What an OSError from writing an episode's files means the disk cannot take more (full, read-only).
 _DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
@@ -47,6 +48,8 @@ class WorkerSpec:
     agent_kwargs: dict[str, Any]
     limits: Limits
     traj_dir: Path
+    #: How step screenshots are kept (width, this worker's share of the run's byte budget).
+    shots: ShotPolicy = ShotPolicy()
 
 
 class WorkerBuildError(RuntimeError):
@@ -74,6 +77,7 @@ class EpisodeWorker:
             # the agent's own error when building it failed, else what went wrong (one line)
             raise WorkerBuildError(" ".join(describe_error(exc.__cause__ or exc).split())) from exc
         self.env: WebEnv | None = None
+        self.shots = ShotKeeper(spec.shots)
         #: Set when an agent timed out: its thread may still run, so this worker runs no more episodes.
         self.retired = False
 
@@ -93,7 +97,7 @@ class EpisodeWorker:
             return make_record(
                 job, "env_error", error, time.monotonic() - started, config=self.spec.env_config
             )
-        runner = EpisodeRunner(self.env, self.agent, self.spec.limits, self.spec.traj_dir)
+        runner = EpisodeRunner(self.env, self.agent, self.spec.limits, self.spec.traj_dir, self.shots)
         try:
             record = runner.run(job)
         except OSError as exc:

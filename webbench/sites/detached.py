@@ -143,7 +143,7 @@ def start(sites: list[str], timeout: float = 60.0) -> dict[str, Any]:
         )
     try:
         wait_for(lambda: proc.poll() is not None or read_state() is not None, timeout, "stand-in sites")
-    except SiteError:
+    except BaseException:  # not ready, or Ctrl-C: nothing stays behind
         _signal_group(proc.pid, signal.SIGKILL)
         proc.wait()
         raise

@@ -131,9 +131,8 @@ VERIFIED = {
 
 @dataclass(frozen=True)
 class Options:
-    """Where the sites are reached and what the optional ones need."""
+    """Where the ports are published and what the optional sites need."""
 
-    host: str = "127.0.0.1"
     bind: str = "127.0.0.1"
     zim_dir: Path | None = None
     map_dir: Path | None = None
@@ -290,7 +289,7 @@ def plan(
     if action not in ACTIONS:
         raise UsageError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}")
     chosen = check_sites(sites, flavour)
-    table, options = containers(flavour), Options(host, bind, zim_dir, map_dir)
+    table, options = containers(flavour), Options(bind, zim_dir, map_dir)
     if action == "status":
         names = [f"name=^{table[s].name}$" for s in chosen if s in table]
         listing = ["docker", "ps", "-a", "--format", "{{.Names}}\t{{.Image}}\t{{.Status}}"]

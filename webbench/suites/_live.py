@@ -17,23 +17,47 @@ next observation, never exceptions; a start URL that does not load, a site or a 
 is an env failure, which the harness records as ``env_error``. ``answer`` ends the episode. The
 episode's HAR file goes to its artifacts folder (``network.har``) when the suite option ``har`` is
 ``on``; with ``set_of_marks`` ``on`` every observation's screenshot is the set-of-marks one (boxes and
-ids drawn on the page), for vision agents.
+ids drawn on the page), for vision agents. With ``trace`` ``on`` (:data:`TRACE_OPTION`) the episode's
+Playwright trace (screenshots, DOM snapshots, network) goes to its artifacts folder (``trace.zip``);
+``retain-on-failure`` keeps it only for an episode that did not succeed (a successful episode's trace
+is discarded before it is written). Every observation's ``extra["scroll"]`` is the page's scroll
+offset: an element's page box minus it is where the element is on that step's screenshot.
 """
 
 from __future__ import annotations
 
 import contextlib
 from abc import abstractmethod
+from pathlib import Path
 from typing import Any
 
 from webbench.core.action import Action, make_action
 from webbench.core.env import EnvConfig, StepResult, WebEnv
+from webbench.core.suite import SuiteOption, one_of
 from webbench.core.types import Observation, Task
 
 #: Seconds one browser action may take before the step gets an error instead.
 ACTION_TIMEOUT_S = 10.0
 #: Seconds a start URL may take to load.
 NAVIGATION_TIMEOUT_S = 30.0
+#: The episode's Playwright trace, in its artifacts folder (``--trace``).
+TRACE_FILE = "trace.zip"
+TRACE_MODES = ("off", "on", "retain-on-failure")
+#: ``--trace``: the suite option every live suite declares (``webbench eval --suite X --trace on``).
+TRACE_OPTION = SuiteOption(
+    "trace",
+    "on: record a Playwright trace per episode in its folder (trace.zip: open it with 'playwright "
+    "show-trace'); retain-on-failure: keep it only for episodes that did not succeed (default off)",
+    one_of(*TRACE_MODES),
+    "off",
+)
+#: ``--set-of-marks``: the suite option of the live suites whose observations can carry marks.
+MARKS_OPTION = SuiteOption(
+    "set-of-marks",
+    "on: each observation's screenshot has the elements' boxes and ids drawn (vision agents)",
+    one_of("on", "off"),
+    "off",
+)
 
 
 class SiteDown(RuntimeError):
@@ -57,6 +81,8 @@ class LiveEnv(WebEnv):
         super().__init__(config)
         self.origins = {}
         self._session: Any = None
+        #: Where the open episode's trace goes when kept; None when no trace is being recorded.
+        self._trace: Path | None = None
 
     @abstractmethod
     def setup(self, task: Task, seed: int | None) -> list[str]:
@@ -90,10 +116,14 @@ class LiveEnv(WebEnv):
         self._answer: str | None = None
         self._history: list[str] = []
         self._steps = 0
+        self._stop_trace(keep=True)  # an episode that ended without _final (env_error) keeps its trace
         self.session.end_episode()  # the previous episode's pages are gone before the site resets
         urls = self.setup(task, seed)
         har = self.artifacts / "network.har" if self.artifacts and self.records_har(task) else None
         self.session.new_episode(har_path=har, **self.context_options(task))
+        if self.artifacts and (self.config.options.get("trace") or "off") != "off":
+            self.session.page.context.tracing.start(screenshots=True, snapshots=True)
+            self._trace = self.artifacts / TRACE_FILE
         self.load(urls)
         return self._observe(None), {"start_urls": urls}
 
@@ -126,6 +156,21 @@ class LiveEnv(WebEnv):
                 return real + url[len(alias) :]
         return url
 
+    def _stop_trace(self, keep: bool) -> None:
+        """Stop the episode's trace: written to the artifacts folder when ``keep``, else discarded.
+
+        A trace that cannot be written (the browser died) is lost, never the episode."""
+        path, self._trace = self._trace, None
+        if path is None:
+            return
+        with contextlib.suppress(Exception):
+            tracing = self.session.page.context.tracing
+            if keep:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tracing.stop(path=str(path))
+            else:
+                tracing.stop()
+
     def _observe(self, error: str | None) -> Observation:
         marks = self.config.options.get("set_of_marks") == "on"
         page = self.session.observe(screenshot=self.config.screenshots and not marks, marks=marks)
@@ -140,6 +185,7 @@ class LiveEnv(WebEnv):
             tabs=[self.shown(tab) for tab in page.tabs],
             error=error or (notes or None),
             step=self._steps,
+            extra={"scroll": page.scroll},
         )
 
     def act(self, action: Action) -> StepResult:
@@ -164,9 +210,11 @@ class LiveEnv(WebEnv):
 
     def _final(self, end_reason: str) -> dict[str, Any]:
         assert self.task is not None
+        info: dict[str, Any] = {}
         try:
             info = dict(self.evaluate(self.task, self._answer))
         finally:
+            self._stop_trace(keep=self.config.options.get("trace") == "on" or not info.get("success"))
             self.session.end_episode()
         info.setdefault("end_reason", end_reason)
         info["answer"] = self._answer
@@ -178,6 +226,8 @@ class LiveEnv(WebEnv):
 
     def close(self) -> None:
         """Close the browser and whatever the suite started."""
+        if self._session is not None:
+            self._stop_trace(keep=True)  # an episode the env failed in (env_error) keeps its trace
         session, self._session = self._session, None
         try:
             self.teardown()

@@ -2,9 +2,8 @@
 
 Splits: ``original`` (``test.raw.json``, 812 tasks), ``lite`` (WebArena-Lite's
 ``test_webarena_lite.raw.json``, 165), ``verified`` (``webarena-verified.json``, 812, with the hard
-subset ``webarena-verified-hard.json``), ``mini`` (the project's own tasks on the stand-in sites,
-``webbench/tasks/webarena-mini/mini.json``) and ``mini-verified`` (the same in WebArena-Verified's
-format, ``webarena-mini/mini-verified.json``, scored with that file as the library's task file). A split's file is looked for in the ``webarena-verified``
+subset ``webarena-verified-hard.json``), and ``mini`` (the project's own tasks,
+``webbench/tasks/webarena-mini/``). A split's file is looked for in the ``webarena-verified``
 package's assets (original, verified), then in the data cache (``webbench data path webarena``), or
 in ``--data DIR`` (the file itself, or a sub-folder ``webarena-lite``, ``webarena-verified``,
 ``subsets``). ``--data FILE`` (a JSON list of configs, or one config) or ``--data DIR`` without a
@@ -19,6 +18,7 @@ when an episode starts (:func:`resolve`), by plain string replacement as upstrea
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
@@ -33,7 +33,7 @@ from webbench.data.records import read_json_file
 from webbench.data.sources import DataSource, RemoteFile
 
 SUITE = "webarena"
-SPLITS = ("original", "lite", "verified", "mini", "mini-verified")
+SPLITS = ("original", "lite", "verified", "mini")
 #: The site variables, in the order health checks print them.
 SITE_VARS = ("SHOPPING", "SHOPPING_ADMIN", "REDDIT", "GITLAB", "WIKIPEDIA", "MAP", "HOMEPAGE")
 #: The sites with an official test account (the others need no login).
@@ -50,8 +50,6 @@ _SUBFOLDERS = ("", "webarena-lite", "webarena-verified", "subsets", "webarena-ve
 EVAL_TYPES = ("string_match", "url_match", "program_html")
 AND = " |AND| "
 MINI_DIR = TASKS_DIR / "webarena-mini"
-#: The files of the project's own splits (``--split mini`` and ``mini-verified``).
-MINI_FILES = {"mini": MINI_DIR / "mini.json", "mini-verified": MINI_DIR / "mini-verified.json"}
 _AUTH = re.compile(r"([a-z_.]+)_state\.json$")
 
 LITE_COMMIT = "9055fc299c366ef34700d1710215fb60a0d8c35e"
@@ -128,7 +126,7 @@ def _check_common(config: dict[str, Any], where: str) -> None:
         raise _fail(where, "sites", "must be a list of site names")
 
 
-def _check_original(config: dict[str, Any], where: str, path: Path) -> None:
+def _check_original(config: dict[str, Any], where: str, path: Path, strict: bool) -> None:
     if not isinstance(config.get("start_url"), str) or not config["start_url"].strip():
         raise _fail(where, "start_url", "must be a non-empty string (URLs joined by ' |AND| ')")
     state = config.get("storage_state")
@@ -143,10 +141,10 @@ def _check_original(config: dict[str, Any], where: str, path: Path) -> None:
     unknown = [t for t in types if t not in EVAL_TYPES]
     if unknown:
         raise _fail(where, "eval.eval_types", f"unknown type {unknown[0]!r}; known: {', '.join(EVAL_TYPES)}")
-    try:
-        from webbench.metrics.webarena import check_config
-    except ImportError:  # the evaluators' checks come with webbench.metrics.webarena
+    if not strict:
         return
+    from webbench.metrics.webarena import check_config
+
     try:
         check_config(config)
     except UsageError as exc:  # "task <id>: <field>: <problem>"
@@ -162,8 +160,9 @@ def _check_verified(config: dict[str, Any], where: str) -> None:
             raise _fail(where, f"eval[{i}].evaluator", "must name the evaluator")
 
 
-def check(config: Any, path: Path, index: int) -> dict[str, Any]:
-    """Return ``config`` after checking the fields the suite needs; WebArenaTaskError otherwise."""
+def check(config: Any, path: Path, index: int, strict: bool = True) -> dict[str, Any]:
+    """Return ``config`` after checking the fields the suite needs, and with ``strict`` everything
+    the evaluators need (``metrics.webarena.check_config``); WebArenaTaskError otherwise."""
     where = _where(path, config, index)
     if not isinstance(config, dict):
         raise WebArenaTaskError(f"{where}: a task config must be a JSON object, not {type(config).__name__}")
@@ -171,7 +170,7 @@ def check(config: Any, path: Path, index: int) -> dict[str, Any]:
     if is_verified(config):
         _check_verified(config, where)
     else:
-        _check_original(config, where, path)
+        _check_original(config, where, path, strict)
     return config
 
 
@@ -186,12 +185,13 @@ def read_configs(path: Path) -> list[tuple[Path, int, Any]]:
     return out
 
 
-def tasks_of(path: Path, split: str) -> list[Task]:
-    """Return the checked tasks of the task file or folder ``path``, ids unique."""
+def tasks_of(path: Path, split: str, strict: bool = True) -> list[Task]:
+    """Return the checked tasks of the task file or folder ``path``, ids unique (``strict``: see
+    :func:`check`)."""
     tasks: dict[str, Task] = {}
     seen: dict[str, Path] = {}
     for file, index, config in read_configs(path):
-        config = check(config, file, index)
+        config = check(config, file, index, strict)
         task_id = str(config["task_id"])
         if task_id in tasks:
             raise _fail(_where(file, config, index), "task_id", f"repeats the task of {seen[task_id]}")
@@ -202,9 +202,9 @@ def tasks_of(path: Path, split: str) -> list[Task]:
 
 def split_source(split: str, data: Path | None) -> Path:
     """Return the file or folder the tasks of ``split`` come from (SuiteError naming what is missing)."""
-    if split in MINI_FILES and data is None:
-        return MINI_FILES[split]
-    if data is not None and (Path(data).is_file() or split in MINI_FILES):
+    if split == "mini" and data is None:
+        return MINI_DIR
+    if data is not None and (Path(data).is_file() or split == "mini"):
         return Path(data)
     found = find_file(FILES[split], search_folders(data))
     if found is not None:
@@ -223,20 +223,30 @@ def load_tasks(split: str, data: Path | None) -> list[Task]:
     source = split_source(split, data)
     if not source.exists():
         raise SuiteError(f"webarena: --data {source}: no such file or folder")
-    tasks = tasks_of(source, split)
-    if not tasks and split not in MINI_FILES:
+    # A split's own file is the benchmark's data, scored as the official code scores it even where
+    # the evaluators' checks are stricter (Lite's task 81: must_include is a string, each character
+    # of which must occur, as upstream iterates it); users' files and the mini set get every check.
+    tasks = tasks_of(source, split, strict=source.name != FILES.get(split))
+    if not tasks:
         raise SuiteError(f"webarena: {source}: holds no task configs")
     return tasks
 
 
-def verified_task_file(split: str | None, data: Path | None) -> Path | None:
-    """Return the task file the official library scores a run's Verified configs from: the
-    ``mini-verified`` file, a ``--data FILE``, else None (the library's own 812 tasks)."""
-    if data is not None and Path(data).is_file():
-        return Path(data)
-    if split == "mini-verified" and data is None:
-        return MINI_FILES[split]
-    return None
+def task_file(split: str, data: Path | None, task_id: str) -> Path | None:
+    """Return the file that holds the task ``task_id`` of ``split`` (None: the ``webarena-verified``
+    package's own dataset), for the official Verified scorer's ``test_data_file``."""
+    source = split_source(split, data)
+    package = package_dataset()
+    if package is not None and source == package / FILES["verified"]:
+        return None
+    return source if source.is_file() else _files_of(source).get(task_id)
+
+
+@functools.lru_cache(maxsize=8)
+def _files_of(folder: Path) -> dict[str, Path]:
+    return {
+        str(c["task_id"]): f for f, _, c in read_configs(folder) if isinstance(c, dict) and "task_id" in c
+    }
 
 
 def subset_ids(folders: list[Path]) -> dict[str, list[str]]:

@@ -19,7 +19,8 @@ WebArena dialect beside the canonical syntax (``suites/_webarena_actions.py``), 
 ``metrics.webarena.evaluate`` (program_html through ``ProgramHtmlReader`` on the live browser), or, for
 a Verified config, ``metrics.webarena_verified.score_verified`` on the episode's HAR (recorded, and
 flushed before scoring). The record's ``details`` hold ``answer``, ``final_url`` (the active tab, real
-URL), ``start_urls``, ``site_urls`` and ``site_reset`` (per site), so that ``rescore`` needs nothing else.
+URL), ``start_urls``, ``sites`` (the base URLs used) and ``site_reset`` (per site), so that ``rescore``
+needs nothing else; Verified tasks also write the official offline layout (``exports``).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite, SuiteError, SuiteOption, one_of
 from webbench.core.types import Task
 from webbench.data.sources import DataSource
+from webbench.metrics.webarena import evaluate, needs_judge, needs_page, parse_fixes
 from webbench.suites import _webarena_data as data
-from webbench.suites._live import LiveEnv, SiteDown
+from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown
 from webbench.suites._webarena_actions import EARLY_STOP_PREFIX, early_stop, is_dialect, parse_webarena
 
 VIEWPORT = (1280, 720)
@@ -59,18 +61,9 @@ PUBLISHED = {
 def _fixes_option(text: str) -> str:
     """Return the canonical comma list of the evaluator fixes in ``text`` (argparse type of ``--fixes``)."""
     try:
-        from webbench.metrics.webarena import FIXES
-    except ImportError as exc:
-        raise argparse.ArgumentTypeError(f"the WebArena evaluators are not available ({exc})") from exc
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if names == ["all"]:
-        return ",".join(sorted(FIXES))
-    unknown = [n for n in names if n not in FIXES]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown fix(es) {', '.join(unknown)}; known: {', '.join(FIXES)} or all"
-        )
-    return ",".join(sorted(names))
+        return ",".join(sorted(parse_fixes(text)))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _sites_option(text: str) -> str:
@@ -80,9 +73,8 @@ def _sites_option(text: str) -> str:
 
 
 def site_mode(config: EnvConfig) -> str:
-    """Return ``standins``, ``env`` or the ``--sites`` file of ``config`` (``mini``, ``mini-verified``:
-    standins)."""
-    return config.options.get("sites") or ("standins" if config.split in data.MINI_FILES else "env")
+    """Return ``standins``, ``env`` or the ``--sites`` file of ``config`` (``mini``: standins)."""
+    return config.options.get("sites") or ("standins" if config.split == "mini" else "env")
 
 
 def configured_sites(config: EnvConfig) -> dict[str, str]:
@@ -99,19 +91,24 @@ def _judge_configured(llm: dict[str, Any]) -> bool:
     )
 
 
-def _needs_judge(config: dict[str, Any]) -> bool:
-    answers = (config.get("eval") or {}).get("reference_answers") or {}
-    return isinstance(answers, dict) and answers.get("fuzzy_match") not in (None, [], "")
-
-
 def _final_info(result: Any, details: dict[str, Any]) -> dict[str, Any]:
-    score = float(result.score)
-    return {
-        "success": score >= 1.0,
-        "score": score,
-        "metrics": {"success": float(score >= 1.0), "score": score, **result.metrics()},
+    """Return the final info of an evaluator result (WebArena's or Verified's) with the env's details."""
+    info = {
+        "success": result.score == 1.0,
+        "score": float(result.score),
+        "metrics": result.metrics(),
         "details": {**details, **result.details()},
     }
+    judgements = list(getattr(result, "judgements", ()))
+    if judgements:
+        from webbench.llm.judges import judgements_usage
+
+        info["usage"] = judgements_usage(judgements)
+    return info
+
+
+def _fixes(config: EnvConfig) -> frozenset[str]:
+    return parse_fixes(config.options.get("fixes"))
 
 
 class WebArenaEnv(LiveEnv):
@@ -119,7 +116,7 @@ class WebArenaEnv(LiveEnv):
 
     def __init__(self, config: EnvConfig) -> None:
         super().__init__(config)
-        self.fixes = frozenset(filter(None, (config.options.get("fixes") or "").split(",")))
+        self.fixes = _fixes(config)
         self._stack = contextlib.ExitStack()
         self._standins: Any = None
         self._states: dict[str, dict[str, Any]] = {}
@@ -185,9 +182,9 @@ class WebArenaEnv(LiveEnv):
         self._actions = []
         self._details = {
             "start_urls": urls,
-            "site_urls": used,
+            "sites": used,
             "site_reset": reset,
-            "sites": "+".join(sorted(config.get("sites") or [])) or "none",
+            "site_group": "+".join(sorted(config.get("sites") or [])) or "none",
         }
         return urls
 
@@ -220,7 +217,7 @@ class WebArenaEnv(LiveEnv):
         """Add the auto-login headers (``--login headers``) to each site's requests, then open the tabs."""
         from webbench.suites._webarena_sites import HEADER_LOGINS, base_url
 
-        sites = self._details["site_urls"]
+        sites = self._details["sites"]
         for site in self._header_sites:
             header, value = HEADER_LOGINS[site]
             self.session.page.context.route(f"{base_url(site, sites)}/**", _with_header(header, value))
@@ -256,7 +253,7 @@ class WebArenaEnv(LiveEnv):
         """Raise SiteDown naming the first of the task's sites that no longer answers."""
         from webbench.suites._webarena_sites import probe
 
-        for name, url in self._details["site_urls"].items():
+        for name, url in self._details["sites"].items():
             if self._standins is not None and not self._standins.alive(name.lower()):
                 raise SiteDown(f"site {name.lower()} (stand-in) died mid-episode")
             problem = probe(url)
@@ -266,7 +263,7 @@ class WebArenaEnv(LiveEnv):
     def check_alive(self) -> None:
         super().check_alive()
         if self._standins is not None:
-            for name in self._details.get("site_urls", {}):
+            for name in self._details.get("sites", {}):
                 if not self._standins.alive(name.lower()):
                     raise SiteDown(f"site {name.lower()} (stand-in) died mid-episode")
 
@@ -283,17 +280,16 @@ class WebArenaEnv(LiveEnv):
 
             self.session.end_episode()  # flushes the HAR file
             har = self.artifacts / "network.har" if self.artifacts else None
-            task_file = data.verified_task_file(self.config.split, self.config.data)
-            result = score_verified(task.meta, answer, har, task_file, sites=details["site_urls"])
+            source = data.task_file(self.config.split or "original", self.config.data, task.id)
+            result = score_verified(task.meta, answer, har, source, sites=details["sites"])
             return _final_info(result, details)
-        from webbench.metrics.webarena import evaluate
         from webbench.suites._webarena_page import ProgramHtmlReader
 
-        page = ProgramHtmlReader(self.session, details["site_urls"])
-        wanted = _needs_judge(self._resolved) and _judge_configured(self.config.llm)
-        judge = self._make_judge() if wanted else None  # none: "N/A" passes, other calls fail the episode
-        result = evaluate(self._resolved, answer or "", final_url, page, judge, self.fixes)
-        return _final_info(result, details)
+        page = ProgramHtmlReader(self.session, details["sites"])
+        judge = self._make_judge() if needs_judge(self._resolved) else None
+        return _final_info(
+            evaluate(self._resolved, answer or "", final_url, page, judge, self.fixes), details
+        )
 
     def _make_judge(self) -> Any:
         if self._judge is None:
@@ -346,7 +342,7 @@ class WebArenaSuite(Suite):
             "success",
             "the task's evaluators all passed (the product of their scores is 1)",
             headline=True,
-            breakdown=("details.sites",),
+            breakdown=("details.site_group",),
         ),
         MetricSpec("score", "the product of the task's evaluator scores (WebArena-Verified: its score)"),
     )
@@ -389,12 +385,8 @@ class WebArenaSuite(Suite):
             one_of("on", "off"),
             "off",
         ),
-        SuiteOption(
-            "set-of-marks",
-            "on: each observation's screenshot has the elements' boxes and ids drawn (vision agents)",
-            one_of("on", "off"),
-            "off",
-        ),
+        MARKS_OPTION,
+        TRACE_OPTION,
     )
 
     def __init__(self) -> None:
@@ -475,37 +467,33 @@ class WebArenaSuite(Suite):
                     raise SuiteError(f"webarena: the {name} stand-in did not start")
         return names
 
-    def rescore(self, task: Task, record: dict[str, Any], artifacts: Path | None, config: EnvConfig):
-        """Return the final info of a recorded episode scored again offline, or None when it needs the
-        live page (program_html) or a judge that is not configured (fuzzy_match, N/A)."""
+    def rescore(
+        self, task: Task, record: dict[str, Any], artifacts: Path | None, config: EnvConfig
+    ) -> dict[str, Any] | None:
+        """Return the final info of a recorded episode scored again offline (Verified: from its HAR),
+        or None when it needs the live page (program_html) or a judge that is not configured."""
         details = dict(record.get("details") or {})
         if "final_url" not in details:
             return None
-        resolved = data.resolve(task.meta, details.get("site_urls") or {})
-        answer = details.get("answer")
         if data.is_verified(task.meta):
-            from webbench.metrics.webarena_verified import score_verified
+            from webbench.metrics.webarena_verified import rescore_verified
 
-            har = artifacts / "network.har" if artifacts is not None else None
-            task_file = data.verified_task_file(config.split, config.data)
-            result = score_verified(task.meta, answer, har, task_file, sites=details.get("site_urls"))
-            return _final_info(result, details)
-        if "program_html" in resolved["eval"]["eval_types"]:
+            source = data.task_file(config.split or "original", config.data, task.id)
+            info = rescore_verified(task.meta, record, artifacts, source)
+            return {**info, "details": {**details, **info["details"]}}
+        resolved = data.resolve(task.meta, details.get("sites") or {})
+        if needs_page(resolved) or (needs_judge(resolved) and not _judge_configured(config.llm)):
             return None
         judge = None
-        if _needs_judge(resolved):
-            if not _judge_configured(config.llm):
-                return None
+        if needs_judge(resolved):
             from webbench.llm.judges import WEBARENA_JUDGE_MODEL, make_judge
 
             judge = make_judge(config.llm, default_model=WEBARENA_JUDGE_MODEL)
-        from webbench.metrics.webarena import evaluate
-
-        fixes = frozenset(filter(None, (config.options.get("fixes") or "").split(",")))
         try:
-            return _final_info(
-                evaluate(resolved, answer or "", details["final_url"], None, judge, fixes), details
+            result = evaluate(
+                resolved, details.get("answer") or "", details["final_url"], None, judge, _fixes(config)
             )
+            return _final_info(result, details)
         finally:
             if judge is not None:
                 judge.close()
@@ -513,14 +501,15 @@ class WebArenaSuite(Suite):
     def exports(
         self, task: Task, record: dict[str, Any], artifacts: Path | None, config: EnvConfig
     ) -> dict[str, bytes | Path]:
-        """Return WebArena-Verified's offline layout for an episode of a Verified config (none else)."""
-        if not data.is_verified(task.meta):
-            return {}
-        from webbench.metrics.webarena_verified import recorded_answer, verified_exports
-
+        """Return WebArena-Verified's offline layout of a Verified task's episode (``webarena-verified/
+        <task_id>/agent_response.json``, ``network.har``), so that its official CLI re-scores the run."""
         details = record.get("details") or {}
-        task_file = data.verified_task_file(config.split, config.data)
-        return verified_exports(task.meta, recorded_answer(record), artifacts, details.get("site_urls"), task_file)
+        if not data.is_verified(task.meta) or "final_url" not in details:
+            return {}
+        from webbench.metrics.webarena_verified import verified_exports
+
+        source = data.task_file(config.split or "original", config.data, task.id)
+        return verified_exports(task.meta, details.get("answer"), artifacts, details.get("sites"), source)
 
     def summary_notes(self, config: EnvConfig) -> list[str]:
         fixes = config.options.get("fixes")

@@ -44,7 +44,7 @@ from webbench.suites._infinity_data import (
     load_tasks,
     named_subsets,
 )
-from webbench.suites._live import LiveEnv, SiteDown
+from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown
 
 #: The browser window of every episode (the scripted plans were checked at this size).
 VIEWPORT = (1280, 900)
@@ -139,6 +139,7 @@ class InfinityEnv(LiveEnv):
                 "difficulty": task.meta["difficulty"],
                 "task_set": task.meta["task_set"],
                 "verifier": message,
+                "evaluators": [{"name": "verifier", "score": float(passed), "message": message}],
             },
         }
 
@@ -176,15 +177,11 @@ class WebArenaInfinitySuite(Suite):
             one_of(*PRUNING),
             "off",
         ),
-        SuiteOption(
-            "set-of-marks",
-            "on: each observation's screenshot has the elements' boxes and ids drawn (vision agents)",
-            one_of("on", "off"),
-            "off",
-        ),
+        MARKS_OPTION,
         SuiteOption(
             "har", "on: record a HAR file per episode in its folder (network.har)", one_of("on", "off"), "off"
         ),
+        TRACE_OPTION,
     )
 
     def splits(self) -> list[str]:
