@@ -286,7 +286,8 @@ class WebArenaEnv(LiveEnv):
         from webbench.suites._webarena_page import ProgramHtmlReader
 
         page = ProgramHtmlReader(self.session, details["sites"])
-        judge = self._make_judge() if needs_judge(self._resolved) else None
+        wanted = needs_judge(self._resolved) and _judge_configured(self.config.llm)
+        judge = self._make_judge() if wanted else None  # none: "N/A" passes, other calls fail the episode
         return _final_info(
             evaluate(self._resolved, answer or "", final_url, page, judge, self.fixes), details
         )
