@@ -207,9 +207,13 @@ def test_rescore_scores_the_mini_run_again_and_names_what_needs_the_live_page(sc
 
 
 @pytest.mark.browser
-def test_the_random_agent_fails_nearly_every_task(judge, tmp_path):
-    result = _eval(tmp_path, "random", judge.url, "--max-steps", "8")
+def test_the_random_agent_fails_the_tasks_it_could_pass_by_chance(judge, tmp_path):
+    # random never answers (its answer is the early stop's), so the tasks that check an answer fail
+    # by construction: it runs the others, whose evaluators read only the final URL and the sites
+    chance = [t.id for t in _split(_tasks())[0] if "string_match" not in t.meta["eval"]["eval_types"]]
+    result = _eval(tmp_path, "random", judge.url, "--max-steps", "8", "--tasks", ",".join(chance))
     assert result.returncode == 0, result.stderr[-3000:]
     records = read_jsonl(tmp_path / "random" / "episodes.jsonl")
-    assert len(records) == len(PLANS) and all(r["status"] == "ok" for r in records)
+    assert len(records) == len(chance) >= 25 and all(r["status"] == "ok" for r in records)
+    assert all(r["answer"].startswith("Early stop: ") for r in records)
     assert [r["task_id"] for r in records if r["success"]] == []

@@ -101,7 +101,7 @@ PLANS: dict[str, list[Step]] = {
     "16": [click("link", "My Orders"), click("link", "View Order", nth=1), stop("")],
     "17": [click("link", "Issues", nth=1), click("link", "Closed"), stop("")],
     "18": [click("link", "DIY"), click("link", "Submit a post"), stop("")],
-    "19": [click("link", "Edit", nth=5), stop("")],
+    "19": [click("link", "Products"), click("link", "Edit", nth=5), stop("")],
     "20": [click("link", "Members"), stop("")],
     "21": [*_SEARCH_GLUE, stop("$8.49")],
     "22": [click("link", "Dark mode contrast too low"), stop("vinta")],
