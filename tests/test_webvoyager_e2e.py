@@ -67,6 +67,10 @@ def test_scripted_agent_completes_the_mini_set_judged_from_the_reference_answers
         for r in requests
     ]
     assert all(1 <= n <= 15 for n in images)
+    # native Click / Type steps record the element they targeted (the report outlines it)
+    steps = json.loads((tmp_path / "r" / records["Recipes--0"]["trajectory"]).read_text())["steps"]
+    acting = [s for s in steps if re.search(r"Action: (Click|Type) \[", s["action"])]
+    assert acting and all(s["target"]["id"] and len(s["target"]["shot_bbox"]) == 4 for s in acting)
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())["suites"]["webvoyager"]
     by_site = summary["breakdowns"]["success"]["details.web_name"]
     assert by_site["Recipes"] == by_site["Word Book"] == 1.0 and "Captcha" not in by_site

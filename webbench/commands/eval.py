@@ -39,6 +39,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="constructor argument (repeatable; value parsed as JSON when it parses)",
     )
     p.add_argument("--workers", type=int, help="episodes run at once, one process each (default 1)")
+    p.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        help="where the episodes run: local worker processes (default) or Ray actors (docs/ray.md)",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="with --backend ray: the cluster to join (auto: the one running here; default RAY_ADDRESS, "
+        "else a Ray head of the run's own on 127.0.0.1)",
+    )
+    p.add_argument("--ray-worker-cpus", type=float, help="with --backend ray: CPUs per actor (default 1)")
     p.add_argument("--out", type=Path, help="parent folder of run folders (default runs)")
     p.add_argument("--run-id", help="name of the run folder (default: suite-agent-time)")
     p.add_argument("--resume", type=Path, metavar="RUN_DIR", help="run only the episodes RUN_DIR lacks")
@@ -104,8 +116,11 @@ def _suite_options(suite: Suite, extra: list[str]) -> dict[str, Any]:
 def _runtime(args: argparse.Namespace) -> dict[str, Any]:
     """Return the runtime options the user gave (a resume may change them; see RUNTIME)."""
     given = _llm_runtime(args)
-    if args.workers is not None:
-        given["workers"] = args.workers
+    for name in ("workers", "backend", "ray_address", "ray_worker_cpus"):
+        if getattr(args, name) is not None:
+            given[name] = getattr(args, name)
+    if args.backend == "local" and args.ray_address is None:
+        given["ray_address"] = None  # a resume on this machine forgets the run's cluster
     for name in ("step_timeout", "episode_timeout"):
         if getattr(args, name) is not None:
             given[name] = check_timeout("--" + name.replace("_", "-"), getattr(args, name))
@@ -229,7 +244,9 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
     done = prepared.total - len(prepared.jobs)
     print(f"run folder: {store.path}  ({done} of {prepared.total} episodes already done)", file=sys.stderr)
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    successes = [sum(1 for r in store.episodes() if r.success), done]
+    # each finished episode's latest success (a lost episode run again, --backend ray, has two records)
+    to_run = {(job.task.suite, job.task.id, job.episode) for job in prepared.jobs}
+    latest = {r.key: r.success for r in store.episodes() if r.key not in to_run}
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -242,13 +259,13 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
             prepared.suite.name,
             total=prepared.total,
             completed=done,
-            rate=f"{successes[0] / done:.0%}" if done else "-",
+            rate=f"{sum(latest.values()) / len(latest):.0%}" if latest else "-",
         )
 
         def on_record(record: EpisodeRecord) -> None:
-            successes[0] += record.success
-            successes[1] += 1
-            progress.update(bar, advance=1, rate=f"{successes[0] / successes[1]:.0%}")
+            new = record.key not in latest
+            latest[record.key] = record.success
+            progress.update(bar, advance=int(new), rate=f"{sum(latest.values()) / len(latest):.0%}")
 
         try:
             summary = run(prepared, on_record)

@@ -3,7 +3,9 @@
 The harness hands these settings, as a plain dict, to the suite's env
 (``EnvConfig.llm``, for judges) and to agents that declare
 ``uses_llm_settings = True`` (constructor argument ``llm_settings``), in every
-worker process. Each process opens the cache file once and shares it.
+worker process. Each process opens the cache file once and shares it; a backend whose
+workers may run on other machines (Ray) installs one that reaches the driver's file instead
+(:func:`install_cache`).
 """
 
 from __future__ import annotations
@@ -55,15 +57,26 @@ class LLMSettings:
         return asdict(self)
 
 
-_CACHES: dict[tuple[str, str], ResponseCache] = {}
+_CACHES: dict[tuple[str, str], Any] = {}
 _CACHES_LOCK = threading.Lock()
+
+
+def _cache_key(settings: LLMSettings) -> tuple[str, str]:
+    return (str(Path(str(settings.cache)).resolve()), settings.cache_mode)
+
+
+def install_cache(settings: LLMSettings, cache: Any) -> None:
+    """Make ``cache`` (an object with ResponseCache's ``get`` and ``put``) this process's cache
+    for ``settings``: what :func:`shared_cache` returns from now on."""
+    with _CACHES_LOCK:
+        _CACHES[_cache_key(settings)] = cache
 
 
 def shared_cache(settings: LLMSettings) -> ResponseCache | None:
     """Return this process's cache for ``settings`` (one connection per file and mode), or None."""
     if settings.cache is None or settings.cache_mode == "off":
         return open_cache(settings.cache, settings.cache_mode)
-    key = (str(Path(settings.cache).resolve()), settings.cache_mode)
+    key = _cache_key(settings)
     with _CACHES_LOCK:
         if key not in _CACHES:
             _CACHES[key] = ResponseCache(settings.cache, settings.cache_mode)

@@ -51,6 +51,10 @@ class EvalConfig:
     data: str | None = None
     suite_options: dict[str, Any] = field(default_factory=dict)
     workers: int = 1
+    #: ``local`` (worker processes here) or ``ray`` (Ray actors; see webbench.run.ray_backend).
+    backend: str = "local"
+    ray_address: str | None = None
+    ray_worker_cpus: float = 1.0
     llm_cache: str | None = None
     llm_cache_mode: str = "rw"
     judge_model: str | None = None
@@ -87,6 +91,9 @@ RUN_DEFINING = (
 #: Fields a resume may change: how the episodes are run, not what they are.
 RUNTIME = (
     "workers",
+    "backend",
+    "ray_address",
+    "ray_worker_cpus",
     "step_timeout",
     "episode_timeout",
     "llm_cache",
@@ -95,6 +102,8 @@ RUNTIME = (
     "screenshot_max_width",
     "screenshot_budget_mb",
 )
+#: Where the episodes run: ``local`` worker processes, or Ray actors.
+BACKENDS = ("local", "ray")
 #: The ``eval`` options not named after their field.
 _OPTION = {"task_ids": "--tasks"}
 
@@ -231,6 +240,12 @@ def check_options(config: EvalConfig) -> None:
         raise UsageError(f"--max-steps must be at least 1 (got {config.max_steps})")
     if config.workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {config.workers})")
+    if config.backend not in BACKENDS:
+        raise UsageError(f"--backend {config.backend!r}: expected {' or '.join(BACKENDS)}")
+    if config.backend != "ray" and config.ray_address is not None:
+        raise UsageError("--ray-address needs --backend ray")
+    if not math.isfinite(config.ray_worker_cpus) or config.ray_worker_cpus <= 0:
+        raise UsageError(f"--ray-worker-cpus must be a number above 0 (got {config.ray_worker_cpus:g})")
     if config.task_ids is not None and not config.task_ids:
         raise UsageError("--tasks: no task id given (comma-separated task ids)")
     check_timeout("--step-timeout", config.step_timeout)
@@ -438,6 +453,21 @@ def write_summary(store: RunStore) -> dict[str, Any]:
     return summary
 
 
+def make_pool(
+    config: EvalConfig,
+    store: RunStore,
+    spec: WorkerSpec,
+    workers: int,
+    record: Callable[[EpisodeRecord], None],
+) -> Any:
+    """Return the backend that runs the episodes (``WorkerPool`` or ``RayPool``; each has ``run(jobs)``)."""
+    if config.backend == "ray":
+        from webbench.run.ray_backend import RayPool
+
+        return RayPool(spec, workers, record, store, config.ray_address, config.ray_worker_cpus)
+    return WorkerPool(spec, workers, record)
+
+
 def run(prepared: PreparedRun, on_record: Callable[[EpisodeRecord], None] | None = None) -> dict[str, Any]:
     """Run the prepared episodes, appending each record as it finishes; return the summary.
 
@@ -466,7 +496,7 @@ def run(prepared: PreparedRun, on_record: Callable[[EpisodeRecord], None] | None
         tasks = list(by_id.values())
         with suite.services(spec.env_config, tasks) as services:
             spec = replace(spec, env_config=replace(spec.env_config, services=dict(services)))
-            WorkerPool(spec, workers, record).run(prepared.jobs)
+            make_pool(prepared.config, prepared.store, spec, workers, record).run(prepared.jobs)
     except BaseException:
         with contextlib.suppress(StoreWriteError):
             write_summary(prepared.store)

@@ -4,12 +4,9 @@ The parent hands each worker one episode at a time over a pipe, so it always kno
 what every worker holds. A worker that dies, or overruns its episode by more than
 ``GRACE_S``, is killed with its whole process group and replaced, and the episode it
 held is recorded (``env_error`` with the worker's exit status, or ``timeout``). No
-episode is dropped silently.
-
-Three things stop a run instead (each an error naming the cause, exit 1): workers that
-cannot start, a run whose first ``BREAKER_N`` records are the same infrastructure error
-(a browser that cannot start, a site that is down: a circuit breaker), and a run file
-that cannot be written (disk full, read-only disk).
+episode is dropped silently. The bookkeeping (what each worker holds, the time-out, the
+circuit breaker, what stops a run) is :class:`webbench.run.schedule.Schedule`, which the
+Ray backend shares.
 """
 
 from __future__ import annotations
@@ -17,32 +14,30 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import re
 import signal
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from webbench.core.record import EpisodeRecord, Status
-from webbench.run.episode import Episode, make_record
+from webbench.run.episode import Episode
 from webbench.run.reaper import Reaper, kill_group
-from webbench.run.store import StoreWriteError
+from webbench.run.schedule import (  # noqa: F401 - the names callers know the pool's errors by
+    GRACE_S,
+    CircuitBreaker,
+    CircuitOpen,
+    Schedule,
+    WorkerStartError,
+)
 from webbench.run.worker import EpisodeWorker, TrajectoryUnwritable, WorkerBuildError, WorkerSpec
 
-#: How long past its episode time-out a silent worker is given before it is killed.
-GRACE_S = 60.0
 #: How long a worker may take to close its browser when asked to stop.
 STOP_WAIT_S = 10.0
 #: How long a stopping worker waits for its agent's close() (less than STOP_WAIT_S, so that
 #: a close() that never returns does not keep the worker and its browser until it is killed).
 AGENT_CLOSE_S = STOP_WAIT_S / 2
-#: Workers that die before they are ready this many times stop the run.
-MAX_STARTUP_DEATHS = 3
-#: A run whose first this many records are ``env_error`` with the same error stops.
-BREAKER_N = 3
 
 
 def _terminate(_signum: int, _frame: Any) -> None:
@@ -96,52 +91,12 @@ def describe_exit(code: int | None) -> str:
     return f"killed by {name}{likely}"
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     process: Any
     conn: Connection
-    job: Episode | None = None
-    since: float = field(default_factory=time.monotonic)
     ready: bool = False
     slot: int = 0
-
-
-class WorkerStartError(RuntimeError):
-    """A worker could not build its suite or agent; the message says why."""
-
-
-class CircuitOpen(RuntimeError):
-    """The run's first episodes all failed with the same infrastructure error; the message names it."""
-
-
-def _first_line(error: str | None) -> str:
-    """Return the first line of an error message ("" for none)."""
-    lines = (error or "").strip().splitlines()
-    return lines[0] if lines else ""
-
-
-class CircuitBreaker:
-    """Watches the first records of a run; trips when ``n`` in a row are the same env_error."""
-
-    def __init__(self, n: int = BREAKER_N) -> None:
-        self.n = n
-        self._first: list[str] = []
-        self._settled = False
-
-    def check(self, record: EpisodeRecord) -> None:
-        """Take the next record; raise CircuitOpen when the first ``n`` are the same env_error."""
-        if self._settled:
-            return
-        if record.status != "env_error":
-            self._settled = True
-            return
-        # numbers blanked: ports, pids and temporary names differ between two equal failures
-        self._first.append(re.sub(r"\d+", "#", _first_line(record.error)))
-        if len(self._first) < self.n:
-            return
-        self._settled = True
-        if len(set(self._first)) == 1:
-            raise CircuitOpen(f"the first {self.n} episodes failed alike ({_first_line(record.error)})")
 
 
 class WorkerPool:
@@ -154,15 +109,7 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._reaper: Reaper | None = None
-        self._startup_deaths = 0
-        self._breaker = CircuitBreaker()
-
-    @property
-    def _hard_limit(self) -> float:
-        limits = self.spec.limits
-        if limits.episode_timeout is None:
-            return float("inf")
-        return limits.episode_timeout + GRACE_S
+        self._schedule = Schedule([], spec.limits, spec.env_config, on_record)
 
     def _spawn(self) -> _Worker:
         """Start a worker in the lowest free slot (a replaced worker takes over its slot)."""
@@ -178,15 +125,6 @@ class WorkerPool:
         self._workers.append(worker)
         return worker
 
-    def _assign(self, worker: _Worker, pending: deque[Episode]) -> None:
-        worker.job = pending.popleft()
-        worker.since = time.monotonic()
-        worker.conn.send(worker.job)
-
-    def _record(self, record: EpisodeRecord) -> None:
-        self.on_record(record)
-        self._breaker.check(record)
-
     def _lose(self, worker: _Worker, status: Status, error: str | None = None) -> None:
         """Kill ``worker`` and record the episode it held as ``status``.
 
@@ -199,60 +137,50 @@ class WorkerPool:
         kill_group(worker.process.pid)
         worker.process.join(STOP_WAIT_S)
         self._workers.remove(worker)
-        if not worker.ready:
-            self._startup_deaths += 1
-            if self._startup_deaths >= MAX_STARTUP_DEATHS:
-                raise WorkerStartError(f"workers keep dying before they start ({error})")
-        if worker.job is not None:
-            job, worker.job = worker.job, None
-            duration = time.monotonic() - worker.since
-            self._record(make_record(job, status, error, duration, config=self.spec.env_config))
+        self._schedule.lost(worker, status, error, worker.ready)
 
     def run(self, jobs: list[Episode]) -> None:
         """Run every job; return when each has a record. Ctrl-C stops the workers and re-raises."""
-        pending = deque(jobs)
-        if not pending:
+        self._schedule.pending.extend(jobs)
+        if not jobs:
             return
         self._reaper = Reaper()
         try:
-            for _ in range(min(self.n, len(pending))):
+            for _ in range(min(self.n, len(jobs))):
                 self._spawn()
-            self._loop(pending)
+            self._loop()
         finally:
             self.shutdown()
 
-    def _loop(self, pending: deque[Episode]) -> None:
-        while pending or any(w.job is not None for w in self._workers):
+    def _loop(self) -> None:
+        schedule = self._schedule
+        while schedule.unfinished():
             if not self._workers:
                 self._spawn()
             ready = wait([w.conn for w in self._workers] + [w.process.sentinel for w in self._workers], 1.0)
+            overdue = schedule.overdue()
             for worker in list(self._workers):
                 if worker.conn in ready:
-                    self._receive(worker, pending)
+                    self._receive(worker)
                 elif worker.process.sentinel in ready and worker in self._workers:
                     self._lose(worker, "env_error")
-                elif worker.job is not None and time.monotonic() - worker.since > self._hard_limit:
-                    self._lose(worker, "timeout", f"episode exceeded {self._hard_limit:g} s; worker killed")
+                elif worker in overdue:
+                    limit = schedule.hard_limit
+                    self._lose(worker, "timeout", f"episode exceeded {limit:g} s; worker killed")
             busy = sum(1 for w in self._workers if w.process.is_alive())
-            for _ in range(min(self.n - busy, len(pending))):
+            for _ in range(min(self.n - busy, len(schedule.pending))):
                 self._spawn()
 
-    def _receive(self, worker: _Worker, pending: deque[Episode]) -> None:
+    def _receive(self, worker: _Worker) -> None:
         try:
             kind, payload = worker.conn.recv()
         except (EOFError, OSError):
             self._lose(worker, "env_error")
             return
         if kind == "unwritable":
-            worker.job = None
-            self.on_record(payload)
-            raise StoreWriteError(
-                f"{payload.error}; {payload.suite} task {payload.task_id!r} episode "
-                f"{payload.episode} is recorded as env_error (re-run it with --retry env_error)"
-            )
+            self._schedule.unwritable(worker, payload)
         if kind in ("done", "retire"):
-            worker.job = None
-            self._record(payload)
+            self._schedule.finished(worker, payload)
         if kind == "retire":
             # its agent thread may still be running: the worker exits and is replaced
             worker.process.join(STOP_WAIT_S)
@@ -263,9 +191,10 @@ class WorkerPool:
             worker.ready = True
         elif kind == "fatal":
             raise WorkerStartError(f"a worker could not start: {payload}")
-        if worker.job is None and worker.ready:
-            if pending:
-                self._assign(worker, pending)
+        if not self._schedule.holds(worker) and worker.ready:
+            job = self._schedule.assign(worker)
+            if job is not None:
+                worker.conn.send(job)
             else:
                 self._stop(worker)
 

@@ -296,6 +296,24 @@ class RunStore:
             ) from exc
         self._attempts[key] += 1
 
+    def write_trajectory_files(self, files: Iterable[tuple[str, bytes]]) -> None:
+        """Write an episode's trajectory files made on another machine: each ``(path, data)``,
+        ``path`` relative to ``trajectories/`` (ValueError for one that leaves it).
+
+        StoreWriteError (the run stops) when the disk refuses one.
+        """
+        root = self.trajectories
+        for name, data in files:
+            relative = Path(name)
+            if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+                raise ValueError(f"trajectory file {name!r} is not inside {root}")
+            path = root / relative
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            except OSError as exc:
+                raise StoreWriteError(f"cannot write {path} ({exc.strerror or exc})") from exc
+
     def write_summary(self, summary: dict[str, Any]) -> None:
         """Write ``summary.json`` (atomically); StoreWriteError when it cannot be written."""
         _write_json_atomic(self.path / SUMMARY, summary)

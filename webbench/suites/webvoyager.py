@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from webbench.core.action import Action, ActionParseError, parse_action
+from webbench.core.action import Action, ActionParseError, make_action, parse_action
 from webbench.core.env import EnvConfig, StepResult
 from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite, SuiteError, SuiteOption, one_of
@@ -75,6 +75,13 @@ class PageBlocked(RuntimeError):
 
 def _uses_standins(tasks: list[Task]) -> bool:
     return any((urlsplit(t.meta["web"]).hostname or "").endswith("." + STANDIN_DOMAIN) for t in tasks)
+
+
+def _verdict(judgement: Any) -> str:
+    """Return the judge's verdict word for the report: SUCCESS, NOT SUCCESS or undecided."""
+    if not judgement.decided:
+        return "undecided"
+    return "SUCCESS" if judgement.score == 1.0 else "NOT SUCCESS"
 
 
 class WebVoyagerEnv(LiveEnv):
@@ -158,6 +165,23 @@ class WebVoyagerEnv(LiveEnv):
             return self._failed_turn(raw, str(exc))
         return self._run(native, raw)
 
+    def parse(self, text: str) -> Action:
+        """Return the canonical Action of ``text`` (canonical syntax, or a native Click / Type on a
+        numbered element; what the run records as the step's target); ActionParseError otherwise."""
+        try:
+            return parse_action(text)
+        except ActionParseError:
+            pass
+        try:
+            native = parse_reply(text)
+        except FormatError as exc:
+            raise ActionParseError(str(exc)) from None
+        if native.key == "click" and native.number is not None:
+            return make_action("click", native.number)
+        if native.key == "type" and native.number is not None:
+            return make_action("type", native.number, native.content or "")
+        raise ActionParseError(f"{native.describe()} names no element")
+
     def act(self, action: Action) -> StepResult:
         return self._run(from_canonical(action), str(action))
 
@@ -236,6 +260,15 @@ class WebVoyagerEnv(LiveEnv):
                 "reference_answer": task.meta.get("reference"),
                 "judges": [judgement.record()],
                 "screenshots_judged": min(k, len(self._shots)) if answer is not None else 0,
+                "evaluators": [
+                    {
+                        "name": "judge",
+                        "score": judgement.score,
+                        "verdict": _verdict(judgement),
+                        "reply": judgement.reply,
+                        "message": judgement.note,
+                    }
+                ],
             },
             "usage": judgement.usage,
         }
