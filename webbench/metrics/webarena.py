@@ -11,6 +11,15 @@ of the evaluators' scores, every evaluator run (judge calls included) as officia
 The official code's quirks are reproduced by default; each can be corrected by name
 (``fixes``, see :data:`FIXES` and ``docs/webarena-evaluators.md``).
 
+``rules="lite"`` scores as WebArena-Lite's own evaluator does (THUDM/VisualAgentBench
+``VAB-WebArena-Lite/new/evaluators.py``, VisualWebArena-based): answers cleaned without the strip;
+string must_include items split on ``" |OR| "`` and a one-WORD reference tested against the answer's
+tokens; one fuzzy_match judge call on the references joined by ", "; url_match by URL equality
+(``url_note`` absent or ``EXACT``) or reference-in-URL (``GOLD in PRED``) after ``localhost`` ->
+``127.0.0.1`` and one trailing "/" dropped; program_html values not HTML-unescaped, must_include
+tokenised by the same one-word rule; the ``required_values``, ``must_exclude`` and ``one_of``
+approaches. Everything else is shared with the original rules.
+
 The one-character must_include rule tokenises the answer with NLTK's ``word_tokenize``, which
 needs the ``punkt_tab`` sentence model. When NLTK finds it, it is used exactly; otherwise the
 answer goes through the same word tokenizer without the sentence split
@@ -39,8 +48,24 @@ from webbench.metrics.strings import clean_answer
 
 EVAL_TYPES = ("string_match", "url_match", "program_html")
 STRING_APPROACHES = ("exact_match", "must_include", "fuzzy_match")
+#: WebArena-Lite's string approaches (``rules="lite"``) and program_html required contents.
+LITE_STRING_APPROACHES = (*STRING_APPROACHES, "required_values", "must_exclude", "one_of")
+LITE_CONTENTS = ("exact_match", "must_include", "must_exclude", "required_values", "fuzzy_match")
+#: The evaluator rule sets: the original WebArena code's and WebArena-Lite's (see the module doc).
+RULES = ("original", "lite")
 #: The only url_note the official URL evaluator knows (also its default when the key is absent).
 GOLD_IN_PRED = "GOLD in PRED"
+#: WebArena-Lite's default url_note (the final URL equals a reference).
+EXACT = "EXACT"
+URL_NOTES = {"original": (GOLD_IN_PRED,), "lite": (EXACT, GOLD_IN_PRED)}
+#: WebArena-Lite's numeric inequalities (required_values), tried in this order as upstream.
+INEQUALITIES: dict[str, Callable[[float, float], bool]] = {
+    "<=": lambda x, y: x <= y + 1e-8,
+    ">=": lambda x, y: x >= y - 1e-8,
+    "==": lambda x, y: abs(x - y) <= 1e-8,
+    "<": lambda x, y: x < y + 1e-8,
+    ">": lambda x, y: x > y - 1e-8,
+}
 OR = " |OR| "
 #: The names of the one-character rule's tokenizer (result details): with and without the sentence model.
 TOKENIZER_PUNKT = "nltk word_tokenize (punkt_tab)"
@@ -60,6 +85,8 @@ FIXES: dict[str, str] = {
     "pairs of quotes loses both; fixed: cleaned once",
     "one-char-lists": "the one-character token rule applies only when must_include has exactly one "
     'item, so in ["0", "1"] "0" matches "10"; fixed: every one-character item is a token test',
+    "must-include-string": "(Lite rules) a string must_include that is a string, not a list, fails "
+    'upstream\'s assert (Lite task 81, "yjlou"): the episode is an env_error; fixed: a one-item list',
 }
 
 #: The ``func:`` helpers of the 812 tasks and their parameters (``page`` = the ``__page__`` argument).
@@ -77,6 +104,11 @@ PAGE_ARG = "__page__"
 
 class WebArenaConfigError(UsageError):
     """A malformed WebArena task config; the message is ``task <id>: <field>: <problem>``."""
+
+
+class UpstreamCannotScore(ValueError):
+    """The official evaluator fails on this task (its episode is an env_error); the message is
+    ``task <id>: <field>: <problem>``."""
 
 
 class PageReader(Protocol):
@@ -117,6 +149,7 @@ class WebArenaResult:
     evaluators: tuple[EvaluatorResult, ...]
     judgements: tuple[Any, ...] = ()
     fixes: frozenset[str] = field(default_factory=frozenset)
+    rules: str = "original"
 
     def metrics(self) -> dict[str, float]:
         """Return ``success`` and ``score``, each evaluator's score, and each string approach's factor."""
@@ -133,6 +166,7 @@ class WebArenaResult:
             "evaluators": {r.name: {"score": r.score, **r.details} for r in self.evaluators},
             "judgements": [_record(j) for j in self.judgements],
             "fixes": sorted(self.fixes),
+            "rules": self.rules,
         }
 
 
@@ -208,13 +242,13 @@ def _nonempty_str(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def check_config(config: Mapping[str, Any]) -> None:
+def check_config(config: Mapping[str, Any], rules: str = "original") -> None:
     """Check one WebArena task config; raise WebArenaConfigError (``task <id>: <field>: <problem>``).
 
-    Checks what the evaluators read: the eval block, its eval types, each type's fields
-    (reference answers, reference URL and url_note, program_html targets with their url,
-    locator, prep_actions and required contents), and that every ``func:`` names a registered
-    helper with the right arguments. Returns None when the config can be scored.
+    Checks what the evaluators of ``rules`` (:data:`RULES`) read: the eval block, its eval types,
+    each type's fields (reference answers, reference URL and url_note, program_html targets with
+    their url, locator, prep_actions and required contents), and that every ``func:`` names a
+    registered helper with the right arguments. Returns None when the config can be scored.
     """
     check = _Checker(config)
     if not isinstance(config, Mapping):
@@ -227,22 +261,36 @@ def check_config(config: Mapping[str, Any]) -> None:
                 "eval.eval_types", f"unknown eval type {kind!r} (known: {', '.join(EVAL_TYPES)})"
             )
     if "string_match" in types:
-        _check_answers(check, config, block)
+        _check_answers(check, config, block, rules)
     if "url_match" in types:
         check.need(block, "reference_url", "eval.", _nonempty_str, "a URL (alternatives joined by ' |OR| ')")
-        if "url_note" in block and block["url_note"] != GOLD_IN_PRED:
-            raise check.fail(
-                "eval.url_note", f"unknown matching rule {block['url_note']!r} (only {GOLD_IN_PRED!r})"
-            )
+        notes = URL_NOTES[rules]
+        if block.get("url_note", notes[0]) not in notes:
+            known = " or ".join(repr(n) for n in notes)
+            raise check.fail("eval.url_note", f"unknown matching rule {block['url_note']!r} (only {known})")
     if "program_html" in types:
         targets = check.need(
             block, "program_html", "eval.", lambda v: isinstance(v, list), "a list of targets"
         )
         for i, target in enumerate(targets):
-            _check_target(check, config, target, f"eval.program_html[{i}]")
+            _check_target(check, config, target, f"eval.program_html[{i}]", rules)
 
 
-def _check_answers(check: _Checker, config: Mapping[str, Any], block: Mapping[str, Any]) -> None:
+def _is_inequalities(value: Any) -> bool:
+    return _is_str_list(value) and all(
+        any(op in alt for op in INEQUALITIES) for item in value for alt in item.split(OR)
+    )
+
+
+#: The Lite-only approaches' checks: (test, what is expected).
+_LITE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "required_values": (_is_inequalities, 'a list of inequalities ("< 700", ">= 300", alternatives |OR|)'),
+    "must_exclude": (lambda v: _is_str_list(v) and not any(OR in i for i in v), "a list of strings, no |OR|"),
+    "one_of": (_is_str_list, "a list of strings"),
+}
+
+
+def _check_answers(check: _Checker, config: Mapping[str, Any], block: Mapping[str, Any], rules: str) -> None:
     answers = check.need(block, "reference_answers", "eval.", lambda v: isinstance(v, Mapping), "an object")
     where = "eval.reference_answers."
     for approach, value in answers.items():
@@ -250,6 +298,8 @@ def _check_answers(check: _Checker, config: Mapping[str, Any], block: Mapping[st
             check.need(answers, approach, where, _is_str, "a string")
         elif approach == "must_include":
             check.need(answers, approach, where, _is_str_list, "a list of strings")
+        elif rules == "lite" and approach in _LITE_CHECKS:
+            check.need(answers, approach, where, *_LITE_CHECKS[approach])
         elif approach == "fuzzy_match":
             check.need(
                 answers,
@@ -262,11 +312,11 @@ def _check_answers(check: _Checker, config: Mapping[str, Any], block: Mapping[st
             if value == "N/A":
                 check.need(block, "string_note", "eval.", _is_str, "the reason the task is unachievable")
         else:
-            known = ", ".join(STRING_APPROACHES)
+            known = ", ".join(LITE_STRING_APPROACHES if rules == "lite" else STRING_APPROACHES)
             raise check.fail(f"{where}{approach}", f"unknown approach (known: {known})")
 
 
-def _check_target(check: _Checker, config: Mapping[str, Any], target: Any, where: str) -> None:
+def _check_target(check: _Checker, config: Mapping[str, Any], target: Any, where: str, rules: str) -> None:
     if not isinstance(target, Mapping):
         raise check.fail(where, f"expected an object, got {target!r:.80}")
     url = check.need(target, "url", f"{where}.", _nonempty_str, '"last", a URL or func:<helper>(...)')
@@ -292,11 +342,15 @@ def _check_target(check: _Checker, config: Mapping[str, Any], target: Any, where
         check.need(required, "exact_match", rwhere, _is_str, "a string")
     elif "must_include" in required:
         check.need(required, "must_include", rwhere, _is_str_list, "a list of strings")
+    elif rules == "lite" and any(key in required for key in ("must_exclude", "required_values")):
+        key = "must_exclude" if "must_exclude" in required else "required_values"
+        check.need(required, key, rwhere, *_LITE_CHECKS[key])
     elif "fuzzy_match" in required:
         check.need(required, "fuzzy_match", rwhere, _is_str_list, "a list of strings")
         check.need(config, "intent", "", _is_str, "the task's question")
     else:
-        raise check.fail(f"{where}.required_contents", "expected exact_match, must_include or fuzzy_match")
+        known = ", ".join(LITE_CONTENTS) if rules == "lite" else "exact_match, must_include or fuzzy_match"
+        raise check.fail(f"{where}.required_contents", f"expected {known}")
 
 
 def needs_judge(config: Mapping[str, Any]) -> bool:
@@ -339,44 +393,111 @@ def tokenizer_name() -> str:
     return _word_tokenizer()[1]
 
 
-def _must_include(ref: str, pred: str, tokenize: bool, notes: dict[str, Any]) -> float:
-    clean_ref = clean_answer(ref)
-    if tokenize and len(clean_ref) == 1:
+def _token_test(clean_ref: str, one_char: bool) -> bool:
+    """Whether ``clean_ref`` is tested against the answer's tokens: a one-word reference (Lite's rule),
+    of one character when ``one_char`` (the original's rule, for the items it applies to)."""
+    if one_char and len(clean_ref) != 1:
+        return False
+    return len(_word_tokenizer()[0](clean_ref)) == 1
+
+
+def _must_include(
+    ref: str, pred: str, tokenize: bool | None, clean: Callable[[str], str], notes: dict[str, Any]
+) -> float:
+    """``tokenize``: True, the original's one-character rule; None, Lite's one-word rule; False, neither."""
+    clean_ref = clean(ref)
+    if tokenize is not False and _token_test(clean_ref, one_char=bool(tokenize)):
         tokens_of, name = _word_tokenizer()
-        if len(tokens_of(clean_ref)) == 1:
-            notes["tokenizer"] = name
-            tokens = tokens_of(pred)
-            notes.setdefault("tokens", tokens)
-            return float(clean_ref in tokens)
+        notes["tokenizer"] = name
+        tokens = tokens_of(pred)
+        notes.setdefault("tokens", tokens)
+        return float(clean_ref in tokens)
     return float(clean_ref in pred)
 
 
+def _int_of(text: str) -> int | None:
+    """WebArena-Lite's ``str_2_int``: the stripped text without commas as an int, else None."""
+    try:
+        return int(text.strip().replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _inequality(value: float, inequality: str) -> bool:
+    """Whether ``value`` satisfies ``inequality`` ("< 700"): the first operator of
+    :data:`INEQUALITIES` found in it, as upstream's ``compare_inequality``."""
+    op = next(op for op in INEQUALITIES if op in inequality)
+    _, number = inequality.split(op)
+    return INEQUALITIES[op](value, float(number.strip()))
+
+
+def _required_values(value: Any, inequalities: Sequence[str]) -> float:
+    number = _int_of(value) if isinstance(value, str) else value
+    if number is None:
+        return 0.0
+    return float(all(any(_inequality(number, alt) for alt in item.split(OR)) for item in inequalities))
+
+
+def _task_field(config: Mapping[str, Any], where: str, problem: str) -> UpstreamCannotScore:
+    return UpstreamCannotScore(f"task {config.get('task_id', '?')}: {where}: {problem}")
+
+
+def _lite_items(config: Mapping[str, Any], value: Any, fixes: frozenset[str]) -> list[str]:
+    if isinstance(value, str) and "must-include-string" in fixes:
+        return [value]
+    if not isinstance(value, list):
+        raise _task_field(
+            config,
+            "eval.reference_answers.must_include",
+            f"WebArena-Lite's evaluator asserts a list, got {value!r:.40} (upstream cannot score this "
+            "task; --fixes must-include-string reads it as a one-item list)",
+        )
+    return value
+
+
 def string_match(
-    config: Mapping[str, Any], answer: str, judge: WebArenaJudge | None, fixes: frozenset[str]
+    config: Mapping[str, Any],
+    answer: str,
+    judge: WebArenaJudge | None,
+    fixes: frozenset[str],
+    rules: str = "original",
 ) -> tuple[EvaluatorResult, list[Any]]:
-    """Return the string_match result and the judgements made (StringEvaluator, LIVE-SUITES.md 1.2)."""
+    """Return the string_match result and the judgements made (StringEvaluator, LIVE-SUITES.md 1.2;
+    ``rules="lite"``: WebArena-Lite's StringEvaluator, see the module doc)."""
     block = config["eval"]
-    pred = clean_answer(answer)
-    matched = (lambda s: s) if "clean-twice" in fixes else clean_answer
+    lite = rules == "lite"
+    clean = partial(clean_answer, strip=not lite)
+    pred = clean(answer)
+    matched = (lambda s: s) if "clean-twice" in fixes else clean
     details: dict[str, Any] = {"answer": answer, "pred": pred}
     approaches: dict[str, float] = {}
     judgements: list[Any] = []
     score = 1.0
     for approach, value in block["reference_answers"].items():
         if approach == "exact_match":
-            factor = float(matched(pred) == clean_answer(value))
+            factor = float(matched(pred) == clean(value))
             score *= factor
         elif approach == "must_include":
             factor = 1.0
-            for item in value:
-                tokenize = len(value) == 1 or "one-char-lists" in fixes
-                alternatives = item.split(OR) if "must-include-or" in fixes else [item]
-                hit = max(_must_include(alt, matched(pred), tokenize, details) for alt in alternatives)
+            items = _lite_items(config, value, fixes) if lite else value
+            for item in items:
+                tokenize = None if lite else len(value) == 1 or "one-char-lists" in fixes
+                alternatives = item.split(OR) if lite or "must-include-or" in fixes else [item]
+                hit = max(_must_include(alt, matched(pred), tokenize, clean, details) for alt in alternatives)
                 factor *= hit
+            score *= factor
+        elif approach == "required_values":
+            factor = _required_values(pred, value)
+            score *= factor
+        elif approach == "must_exclude":
+            factor = float(not any(_must_include(v, matched(pred), None, clean, details) for v in value))
+            score *= factor
+        elif approach == "one_of":
+            factor = float(any(clean(v) in pred for v in value))
             score *= factor
         elif value == "N/A":
             question = config["intent"]
-            passed = float(matched(pred) == clean_answer("N/A"))
+            passed = float(matched(pred) == clean("N/A"))
             if "na-overwrite" in fixes:
                 factor = (
                     passed
@@ -391,6 +512,9 @@ def string_match(
                 factor = score
             approaches["unachievable"] = factor
             continue
+        elif lite:
+            factor = _ask(judge, "fuzzy_match", pred, ", ".join(value), config["intent"], judgements)
+            score *= factor
         else:
             factor = 1.0
             for reference in value:
@@ -417,13 +541,26 @@ def _base_and_query(url: str) -> tuple[str, dict[str, list[str]]]:
     return parsed.netloc + parsed.path, urllib.parse.parse_qs(parsed.query)
 
 
-def url_match(config: Mapping[str, Any], final_url: str) -> EvaluatorResult:
+def _lite_url(url: str) -> str:
+    url = url.replace("localhost", "127.0.0.1")
+    return url[:-1] if url.endswith("/") else url
+
+
+def url_match(config: Mapping[str, Any], final_url: str, rules: str = "original") -> EvaluatorResult:
     """Return the url_match result (URLEvaluator, LIVE-SUITES.md 1.3) for the active tab's ``final_url``.
 
     Each reference base (netloc + path, after ``rstrip("/")``) is tried as a SUBSTRING of the
     final URL's base; every query key of the references needs one of its values in the final URL
     (``parse_qs``: blank values are dropped); extra keys in the final URL are ignored.
+    ``rules="lite"``: WebArena-Lite's URLExactEvaluator on the whole URLs (see the module doc).
     """
+    if rules == "lite":
+        pred = _lite_url(final_url)
+        references = [_lite_url(url) for url in config["eval"]["reference_url"].split(OR)]
+        note = config["eval"].get("url_note", EXACT)
+        hit = pred in references if note == EXACT else any(ref in pred for ref in references)
+        details = {"final_url": final_url, "references": references, "url_note": note}
+        return EvaluatorResult("url_match", float(hit), details)
     pred = final_url.rstrip("/")
     references = [url.rstrip("/") for url in config["eval"]["reference_url"].split(OR)]
     pred_base, pred_query = _base_and_query(pred)
@@ -444,7 +581,11 @@ def url_match(config: Mapping[str, Any], final_url: str) -> EvaluatorResult:
 
 # -- program_html -----------------------------------------------------------------------------
 def program_html(
-    config: Mapping[str, Any], final_url: str, page: PageReader | None, judge: WebArenaJudge | None
+    config: Mapping[str, Any],
+    final_url: str,
+    page: PageReader | None,
+    judge: WebArenaJudge | None,
+    rules: str = "original",
 ) -> tuple[EvaluatorResult, list[Any]]:
     """Return the program_html result (HTMLContentEvaluator, LIVE-SUITES.md 1.4) and any judgements.
 
@@ -452,7 +593,10 @@ def program_html(
     ``exact_match`` (clean equality), ``must_include`` (every item, each split on ``" |OR| "``,
     any alternative a substring, never tokenised), or WebArena-Lite's ``fuzzy_match`` (one judge
     call on the items joined by ", "). The score is the product over the targets.
+    ``rules="lite"`` (HTMLContentExactEvaluator): values not unescaped, must_include by the
+    one-word token rule, and ``must_exclude`` and ``required_values`` too.
     """
+    lite = rules == "lite"
     targets = config["eval"]["program_html"]
     if targets and page is None:
         raise ValueError("program_html needs the live page (a PageReader)")
@@ -463,26 +607,38 @@ def program_html(
         url = target["url"]
         if url.startswith("func"):
             url = url.replace("__last_url__", final_url)
-        value = html.unescape(page.read(url, target["locator"], target.get("prep_actions", ())))  # type: ignore[union-attr]
+        value = page.read(url, target["locator"], target.get("prep_actions", ()))  # type: ignore[union-attr]
+        value = value if lite else html.unescape(value)
         required = target["required_contents"]
+        clean = partial(clean_answer, strip=not lite)
+        notes: dict[str, Any] = {}
         if "exact_match" in required:
-            target_score = float(clean_answer(value) == clean_answer(required["exact_match"]))
+            target_score = float(clean(value) == clean(required["exact_match"]))
         elif "must_include" in required:
-            pred = clean_answer(value)
+            pred = clean(value)
+            tokenize = None if lite else False
             target_score = float(
                 all(
-                    any(clean_answer(alt) in pred for alt in item.split(OR))
+                    any(_must_include(alt, pred, tokenize, clean, notes) for alt in item.split(OR))
                     for item in required["must_include"]
                 )
             )
+        elif lite and "must_exclude" in required:
+            pred = clean(value)
+            target_score = float(
+                not any(_must_include(v, pred, None, clean, notes) for v in required["must_exclude"])
+            )
+        elif lite and "required_values" in required:
+            target_score = _required_values(value, required["required_values"])
         else:
             reference = ", ".join(required["fuzzy_match"])
-            target_score = _ask(
-                judge, "fuzzy_match", clean_answer(value), reference, config["intent"], judgements
-            )
+            shown_pred = value if lite else clean_answer(value)  # Lite judges the value as read
+            target_score = _ask(judge, "fuzzy_match", shown_pred, reference, config["intent"], judgements)
         score *= target_score
         shown = value if len(value) <= DETAIL_CHARS else value[:DETAIL_CHARS] + f"... ({len(value)} chars)"
-        checked.append({"url": url, "locator": target["locator"], "value": shown, "score": target_score})
+        checked.append(
+            {"url": url, "locator": target["locator"], "value": shown, "score": target_score, **notes}
+        )
     return EvaluatorResult("program_html", score, {"targets": checked}), judgements
 
 
@@ -494,28 +650,33 @@ def evaluate(
     page: PageReader | None,
     judge: WebArenaJudge | None,
     fixes: frozenset[str] = frozenset(),
+    rules: str = "original",
 ) -> WebArenaResult:
     """Return the WebArena score of one episode: the product of the config's evaluators, in order.
 
     ``answer`` is the stop answer ("" when none, the literal "Early stop: ..." when the harness
     stopped the episode); ``final_url`` the active tab's URL; ``page`` is needed for program_html
     targets, ``judge`` for fuzzy_match and "N/A" tasks (an "N/A" answer passes with no call).
-    All evaluators run (as officially, no short cut after a 0). The config must pass
-    :func:`check_config`; unknown ``fixes`` raise ValueError.
+    All evaluators run (as officially, no short cut after a 0). ``rules``: "original" (WebArena's
+    code) or "lite" (WebArena-Lite's, see the module doc). The config must pass :func:`check_config`
+    with the same rules; unknown ``fixes`` or ``rules`` raise ValueError, and a task the official
+    evaluator cannot score raises :class:`UpstreamCannotScore`.
     """
     unknown = set(fixes) - set(FIXES)
     if unknown:
         raise ValueError(f"unknown quirk(s) {', '.join(sorted(unknown))}; known: {', '.join(FIXES)}")
+    if rules not in RULES:
+        raise ValueError(f"unknown evaluator rules {rules!r}; known: {', '.join(RULES)}")
     results: list[EvaluatorResult] = []
     judgements: list[Any] = []
     for kind in config["eval"]["eval_types"]:
         if kind == "string_match":
-            result, asked = string_match(config, answer, judge, fixes)
+            result, asked = string_match(config, answer, judge, fixes, rules)
         elif kind == "url_match":
-            result, asked = url_match(config, final_url), []
+            result, asked = url_match(config, final_url, rules), []
         else:
-            result, asked = program_html(config, final_url, page, judge)
+            result, asked = program_html(config, final_url, page, judge, rules)
         results.append(result)
         judgements.extend(asked)
     score = math.prod(r.score for r in results)
-    return WebArenaResult(float(score), tuple(results), tuple(judgements), frozenset(fixes))
+    return WebArenaResult(float(score), tuple(results), tuple(judgements), frozenset(fixes), rules)

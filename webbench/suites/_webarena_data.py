@@ -126,7 +126,7 @@ def _check_common(config: dict[str, Any], where: str) -> None:
         raise _fail(where, "sites", "must be a list of site names")
 
 
-def _check_original(config: dict[str, Any], where: str, path: Path, strict: bool) -> None:
+def _check_original(config: dict[str, Any], where: str, path: Path, strict: bool, rules: str) -> None:
     if not isinstance(config.get("start_url"), str) or not config["start_url"].strip():
         raise _fail(where, "start_url", "must be a non-empty string (URLs joined by ' |AND| ')")
     state = config.get("storage_state")
@@ -146,7 +146,7 @@ def _check_original(config: dict[str, Any], where: str, path: Path, strict: bool
     from webbench.metrics.webarena import check_config
 
     try:
-        check_config(config)
+        check_config(config, rules)
     except UsageError as exc:  # "task <id>: <field>: <problem>"
         raise WebArenaTaskError(f"{path}: {exc}") from exc
 
@@ -160,9 +160,11 @@ def _check_verified(config: dict[str, Any], where: str) -> None:
             raise _fail(where, f"eval[{i}].evaluator", "must name the evaluator")
 
 
-def check(config: Any, path: Path, index: int, strict: bool = True) -> dict[str, Any]:
+def check(
+    config: Any, path: Path, index: int, strict: bool = True, rules: str = "original"
+) -> dict[str, Any]:
     """Return ``config`` after checking the fields the suite needs, and with ``strict`` everything
-    the evaluators need (``metrics.webarena.check_config``); WebArenaTaskError otherwise."""
+    the evaluators of ``rules`` need (``metrics.webarena.check_config``); WebArenaTaskError otherwise."""
     where = _where(path, config, index)
     if not isinstance(config, dict):
         raise WebArenaTaskError(f"{where}: a task config must be a JSON object, not {type(config).__name__}")
@@ -170,7 +172,7 @@ def check(config: Any, path: Path, index: int, strict: bool = True) -> dict[str,
     if is_verified(config):
         _check_verified(config, where)
     else:
-        _check_original(config, where, path, strict)
+        _check_original(config, where, path, strict, rules)
     return config
 
 
@@ -185,13 +187,13 @@ def read_configs(path: Path) -> list[tuple[Path, int, Any]]:
     return out
 
 
-def tasks_of(path: Path, split: str, strict: bool = True) -> list[Task]:
-    """Return the checked tasks of the task file or folder ``path``, ids unique (``strict``: see
-    :func:`check`)."""
+def tasks_of(path: Path, split: str, strict: bool = True, rules: str = "original") -> list[Task]:
+    """Return the checked tasks of the task file or folder ``path``, ids unique (``strict``, ``rules``:
+    see :func:`check`)."""
     tasks: dict[str, Task] = {}
     seen: dict[str, Path] = {}
     for file, index, config in read_configs(path):
-        config = check(config, file, index, strict)
+        config = check(config, file, index, strict, rules)
         task_id = str(config["task_id"])
         if task_id in tasks:
             raise _fail(_where(file, config, index), "task_id", f"repeats the task of {seen[task_id]}")
@@ -218,15 +220,17 @@ def split_source(split: str, data: Path | None) -> Path:
     )
 
 
-def load_tasks(split: str, data: Path | None) -> list[Task]:
-    """Return the tasks of ``split`` (from ``data`` when given); SuiteError when none can be found."""
+def load_tasks(split: str, data: Path | None, rules: str | None = None) -> list[Task]:
+    """Return the tasks of ``split`` (from ``data`` when given), checked for the evaluator ``rules``
+    (default: Lite's for ``lite``, else the original's); SuiteError when none can be found."""
     source = split_source(split, data)
     if not source.exists():
         raise SuiteError(f"webarena: --data {source}: no such file or folder")
-    # A split's own file is the benchmark's data, scored as the official code scores it even where
-    # the evaluators' checks are stricter (Lite's task 81: must_include is a string, each character
-    # of which must occur, as upstream iterates it); users' files and the mini set get every check.
-    tasks = tasks_of(source, split, strict=source.name != FILES.get(split))
+    # A split's own file is the benchmark's data, loaded whole even where the evaluators' checks are
+    # stricter (Lite's task 81: must_include is a string, which Lite's evaluator asserts against: that
+    # episode is an env_error); users' files and the mini set get every check.
+    rules = rules or ("lite" if split == "lite" else "original")
+    tasks = tasks_of(source, split, strict=source.name != FILES.get(split), rules=rules)
     if not tasks:
         raise SuiteError(f"webarena: {source}: holds no task configs")
     return tasks

@@ -16,9 +16,10 @@ Env: the official observation (accessibility tree, viewport pruning ``official``
 WebArena dialect beside the canonical syntax (``suites/_webarena_actions.py``), one tab per start URL
 (tab 0 in front), the official early-stop rules before each agent call (answer ``"Early stop:
 <reason>"``; at the step limit ``"Early stop: Reach max steps <n>"``), and scoring once at the end:
-``metrics.webarena.evaluate`` (program_html through ``ProgramHtmlReader`` on the live browser), or, for
-a Verified config, ``metrics.webarena_verified.score_verified`` on the episode's HAR (recorded, and
-flushed before scoring). The record's ``details`` hold ``answer``, ``final_url`` (the active tab, real
+``metrics.webarena.evaluate`` (Lite tasks and ``--rules lite``: WebArena-Lite's rules; program_html
+through ``ProgramHtmlReader`` on the live browser), or, for a Verified config,
+``metrics.webarena_verified.score_verified`` on the episode's HAR (recorded, and flushed before
+scoring). The record's ``details`` hold ``answer``, ``final_url`` (the active tab, real
 URL), ``start_urls``, ``sites`` (the base URLs used) and ``site_reset`` (per site), so that ``rescore``
 needs nothing else; Verified tasks also write the official offline layout (``exports``).
 """
@@ -39,7 +40,14 @@ from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite, SuiteError, SuiteOption, one_of
 from webbench.core.types import Task
 from webbench.data.sources import DataSource
-from webbench.metrics.webarena import evaluate, needs_judge, needs_page, parse_fixes
+from webbench.metrics.webarena import (
+    RULES,
+    UpstreamCannotScore,
+    evaluate,
+    needs_judge,
+    needs_page,
+    parse_fixes,
+)
 from webbench.suites import _webarena_data as data
 from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown
 from webbench.suites._webarena_actions import EARLY_STOP_PREFIX, early_stop, is_dialect, parse_webarena
@@ -109,6 +117,11 @@ def _final_info(result: Any, details: dict[str, Any]) -> dict[str, Any]:
 
 def _fixes(config: EnvConfig) -> frozenset[str]:
     return parse_fixes(config.options.get("fixes"))
+
+
+def _rules(split: str | None, options: dict[str, Any]) -> str:
+    """The evaluator rules: ``--rules``, else WebArena-Lite's for Lite tasks, else the original's."""
+    return options.get("rules") or ("lite" if split == "lite" else "original")
 
 
 class WebArenaEnv(LiveEnv):
@@ -288,9 +301,9 @@ class WebArenaEnv(LiveEnv):
         page = ProgramHtmlReader(self.session, details["sites"])
         wanted = needs_judge(self._resolved) and _judge_configured(self.config.llm)
         judge = self._make_judge() if wanted else None  # none: "N/A" passes, other calls fail the episode
-        return _final_info(
-            evaluate(self._resolved, answer or "", final_url, page, judge, self.fixes), details
-        )
+        rules = _rules(task.split, self.config.options)
+        result = evaluate(self._resolved, answer or "", final_url, page, judge, self.fixes, rules)
+        return _final_info(result, details)
 
     def _make_judge(self) -> Any:
         if self._judge is None:
@@ -368,6 +381,12 @@ class WebArenaSuite(Suite):
             _fixes_option,  # type: ignore[arg-type]
         ),
         SuiteOption(
+            "rules",
+            "evaluator rules: original (WebArena's code) or lite (WebArena-Lite's VisualAgentBench "
+            "evaluator); default lite for --split lite, else original (see docs/webarena-evaluators.md)",
+            one_of(*RULES),
+        ),
+        SuiteOption(
             "pruning",
             f"viewport pruning of the accessibility tree: {', '.join(PRUNING)} (default official, as run.py)",
             one_of(*PRUNING),
@@ -399,6 +418,10 @@ class WebArenaSuite(Suite):
     def load_tasks(self, split: str | None, data_path: Path | None) -> list[Task]:
         self._data = data_path
         return data.load_tasks(split or "original", data_path)
+
+    def run_tasks(self, split: str | None, data_path: Path | None, options: dict[str, Any]) -> list[Task]:
+        self._data = data_path
+        return data.load_tasks(split or "original", data_path, _rules(split, options))
 
     def subsets(self, tasks: list[Task] | None = None) -> dict[str, list[str]]:
         """Return Verified's ``hard`` and ``non-hard`` subsets (from the package, the cache or ``--data``)."""
@@ -491,10 +514,12 @@ class WebArenaSuite(Suite):
 
             judge = make_judge(config.llm, default_model=WEBARENA_JUDGE_MODEL)
         try:
-            result = evaluate(
-                resolved, details.get("answer") or "", details["final_url"], None, judge, _fixes(config)
-            )
+            rules = _rules(task.split, config.options)
+            answer = details.get("answer") or ""
+            result = evaluate(resolved, answer, details["final_url"], None, judge, _fixes(config), rules)
             return _final_info(result, details)
+        except UpstreamCannotScore:  # recorded before (original rules); Lite's evaluator cannot score it
+            return None
         finally:
             if judge is not None:
                 judge.close()
@@ -514,9 +539,14 @@ class WebArenaSuite(Suite):
 
     def summary_notes(self, config: EnvConfig) -> list[str]:
         fixes = config.options.get("fixes")
+        lite = (
+            ["scored with WebArena-Lite's evaluator rules"]
+            if _rules(config.split, config.options) == "lite"
+            else []
+        )
         if fixes:
-            return [f"scored with fixes {fixes.replace(',', ', ')}: not the official numbers"]
-        return ["official scoring, quirks reproduced (see docs/webarena.md; --fixes to correct)"]
+            return [*lite, f"scored with fixes {fixes.replace(',', ', ')}: not the official numbers"]
+        return [*lite, "official scoring, quirks reproduced (see docs/webarena.md; --fixes to correct)"]
 
 
 SUITE = WebArenaSuite()
