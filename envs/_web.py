@@ -198,6 +198,16 @@ class Site:
             return user
         return None
 
+    def logged_in(
+        self, request: Request, cookie: str, header: str, passwords: Mapping[str, str]
+    ) -> str | None:
+        """Return the user ``request`` is logged in as: its session cookie's when that user is one of
+        ``passwords``, else the one the auto-login ``header`` names with the right password, else None."""
+        user = self.session_user(request, cookie)
+        if user in passwords:
+            return user
+        return header_login(request, header, passwords)
+
     # ---- dispatch -------------------------------------------------------------------------
 
     def dispatch(self, request: Request) -> Response:

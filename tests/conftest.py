@@ -13,6 +13,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+#: WebArena's site variables at its own default addresses (the ports of its docker set-up).
+WEBARENA_SITES = {
+    "SHOPPING": "http://127.0.0.1:7770",
+    "SHOPPING_ADMIN": "http://127.0.0.1:7780/admin",
+    "REDDIT": "http://127.0.0.1:9999",
+    "GITLAB": "http://127.0.0.1:8023",
+    "WIKIPEDIA": "http://127.0.0.1:8888/wikipedia_en_all_maxi_2022-05/A/User:The_other_Kiwix_guy/Landing",
+    "MAP": "http://127.0.0.1:3000",
+}
 
 
 @pytest.fixture

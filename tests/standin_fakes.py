@@ -47,19 +47,21 @@ def standin_sites(sites: list[str], slot: int = 0) -> Iterator[FakeSites]:
     for site in sites:
         if site not in STANDIN_SITES:
             raise ValueError(f"no stand-in for {site}")
-    handle = FakeSites({site: SiteProcess(site, "standin_fakes", []) for site in sites})
-    try:
-        for site, proc in handle.processes.items():
-            handle.urls[site.upper()] = proc.start()
+    with _started(sites, "standin_fakes") as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @contextlib.contextmanager
 def broken_standin_sites(sites: list[str], slot: int = 0) -> Iterator[FakeSites]:
     """Like :func:`standin_sites`, but each site's process is a module that does not exist."""
-    handle = FakeSites({site: SiteProcess(site, "standin_fakes_no_such_module", []) for site in sites})
+    with _started(sites, "standin_fakes_no_such_module") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def _started(sites: list[str], module: str) -> Iterator[FakeSites]:
+    """Start one process per site running ``module``; stop them all on exit."""
+    handle = FakeSites({site: SiteProcess(site, module, []) for site in sites})
     try:
         for site, proc in handle.processes.items():
             handle.urls[site.upper()] = proc.start()

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, marked_processes, webbench
+from conftest import ROOT, WEBARENA_SITES, marked_processes, webbench
 
 from webbench.cli import main
 from webbench.core.errors import UsageError
@@ -320,16 +320,10 @@ def test_verified_plans():
 
 
 def test_site_urls_are_the_webarena_variables():
-    assert docker.site_urls(
-        ["shopping", "shopping_admin", "reddit", "gitlab", "wikipedia", "map"], "webarena"
-    ) == {
-        "SHOPPING": "http://127.0.0.1:7770",
-        "SHOPPING_ADMIN": "http://127.0.0.1:7780/admin",
-        "REDDIT": "http://127.0.0.1:9999",
-        "GITLAB": "http://127.0.0.1:8023",
-        "WIKIPEDIA": "http://127.0.0.1:8888/wikipedia_en_all_maxi_2022-05/A/User:The_other_Kiwix_guy/Landing",
-        "MAP": "http://127.0.0.1:3000",
-    }
+    assert (
+        docker.site_urls(["shopping", "shopping_admin", "reddit", "gitlab", "wikipedia", "map"], "webarena")
+        == WEBARENA_SITES
+    )
     assert docker.site_urls(["map"], "verified", "h") == {"MAP": "http://h:3030"}
     assert docker.ctrl_url("reddit", "h") == "http://h:9998"
 

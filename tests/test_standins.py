@@ -8,10 +8,11 @@ import subprocess
 import sys
 import textwrap
 import urllib.parse
+from collections.abc import Callable
 
 import pytest
 from conftest import ROOT, wait_until
-from standin_client import Client, form_with_button
+from standin_client import Client, Form, form_with_button
 from test_infinity_sites import gone, listening
 
 from webbench.core.errors import UsageError
@@ -38,47 +39,49 @@ def admin_token(client: Client) -> str:
     return token
 
 
-def login_shop(base: str) -> Client:
+def log_in(base: str, path: str, button: str, fill: Callable[[Form], dict[str, str]]) -> Client:
+    """Return a client logged in through the form at ``path`` whose button reads ``button``, filled by
+    ``fill(form)`` (field name -> value)."""
     client = Client(base)
-    _, url, page = client.get("/customer/account/login/")
-    form = form_with_button(page, "Sign In")
-    client.submit(
-        url, form, {form.labels["Email"]: "emma.lopez@gmail.com", form.labels["Password"]: "Password.123"}
-    )
+    _, url, page = client.get(path)
+    form = form_with_button(page, button)
+    client.submit(url, form, fill(form))
     return client
+
+
+def login_shop(base: str) -> Client:
+    return log_in(
+        base,
+        "/customer/account/login/",
+        "Sign In",
+        lambda form: {form.labels["Email"]: "emma.lopez@gmail.com", form.labels["Password"]: "Password.123"},
+    )
 
 
 def login_admin(admin: str) -> Client:
-    client = Client(admin)
-    _, url, page = client.get(admin)
-    form = form_with_button(page, "Sign in")
-    client.submit(
-        url, form, {form.placeholders["user name"]: "admin", form.placeholders["password"]: "admin1234"}
+    return log_in(
+        admin,
+        admin,
+        "Sign in",
+        lambda form: {form.placeholders["user name"]: "admin", form.placeholders["password"]: "admin1234"},
     )
-    return client
 
 
 def login_reddit(base: str) -> Client:
-    client = Client(base)
-    _, url, page = client.get("/login")
-    form = form_with_button(page, "Log in")
-    client.submit(
-        url, form, {form.labels["Username"]: "MarvelsGrantMan136", form.labels["Password"]: "test1234"}
+    return log_in(
+        base,
+        "/login",
+        "Log in",
+        lambda form: {form.labels["Username"]: "MarvelsGrantMan136", form.labels["Password"]: "test1234"},
     )
-    return client
 
 
 def login_gitlab(base: str) -> Client:
-    client = Client(base)
-    _, url, page = client.get("/users/sign_in")
-    form = form_with_button(page, "Sign in")
-    assert form.button_test_ids == ["sign-in-button"]
-    client.submit(
-        url,
-        form,
-        {form.test_ids["username-field"]: "byteblaze", form.test_ids["password-field"]: "hello1234"},
-    )
-    return client
+    def fill(form: Form) -> dict[str, str]:
+        assert form.button_test_ids == ["sign-in-button"]
+        return {form.test_ids["username-field"]: "byteblaze", form.test_ids["password-field"]: "hello1234"}
+
+    return log_in(base, "/users/sign_in", "Sign in", fill)
 
 
 def test_html_builder_escapes_text_and_attribute_values():

@@ -7,30 +7,24 @@ import http.server
 import importlib.util
 import json
 import os
+import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, webbench
+from conftest import ROOT, WEBARENA_SITES, webbench
 
 from webbench.core.action import Action, ActionParseError, make_action
 from webbench.core.env import EnvConfig
 from webbench.core.suite import SuiteError, get_suite, select_tasks
 from webbench.core.types import Task
 from webbench.suites import _webarena_data as data
-from webbench.suites._live import SiteDown
+from webbench.suites._live import SiteDown, missing_browser, print_site_up
 from webbench.suites._webarena_actions import early_stop, parse_webarena
 from webbench.suites._webarena_sites import sites_from_env, sites_from_file
 
 SITE_VARS = data.SITE_VARS
-SITES = {
-    "SHOPPING": "http://127.0.0.1:7770",
-    "SHOPPING_ADMIN": "http://127.0.0.1:7780/admin",
-    "REDDIT": "http://127.0.0.1:9999",
-    "GITLAB": "http://127.0.0.1:8023",
-    "WIKIPEDIA": "http://127.0.0.1:8888/wikipedia_en_all_maxi_2022-05/A/User:The_other_Kiwix_guy/Landing",
-    "MAP": "http://127.0.0.1:3000",
-}
 
 
 @pytest.fixture
@@ -82,14 +76,14 @@ def test_the_data_cache_serves_the_split_files(webarena_data, tmp_path, monkeypa
 def test_placeholders_are_replaced_and_start_urls_split_into_tabs(webarena_data):
     tasks = {t.id: t for t in get_suite("webarena").load_tasks("original", webarena_data)}
     multi = next(t for t in tasks.values() if data.AND in t.meta["start_url"])
-    resolved = data.resolve(multi.meta, SITES)
+    resolved = data.resolve(multi.meta, WEBARENA_SITES)
     urls = data.start_urls(resolved)
     assert len(urls) == len(multi.meta["start_url"].split(data.AND)) > 1
-    assert all(url.startswith(SITES["SHOPPING"] + "/") for url in urls)
+    assert all(url.startswith(WEBARENA_SITES["SHOPPING"] + "/") for url in urls)
     assert "__" not in json.dumps(resolved).replace("__last_url__", "").replace("__page__", "")
     assert multi.meta["start_url"].startswith("__SHOPPING__")  # the task keeps the config as written
-    admin = data.resolve(tasks["0"].meta, SITES)
-    assert admin["start_url"] == SITES["SHOPPING_ADMIN"]
+    admin = data.resolve(tasks["0"].meta, WEBARENA_SITES)
+    assert admin["start_url"] == WEBARENA_SITES["SHOPPING_ADMIN"]
     both = next(t for t in tasks.values() if t.meta["storage_state"] == "./.auth/gitlab.reddit_state.json")
     assert data.login_sites(both.meta) == ["gitlab", "reddit"]
     assert data.needed_sites(both.meta) == ["REDDIT", "GITLAB"]
@@ -194,10 +188,30 @@ def test_a_sites_file_is_read_and_a_site_that_does_not_answer_is_down(tmp_path):
         sites_from_file(tmp_path / "bad.json")
     with pytest.raises(SuiteError, match="MAP: 'ftp://x' is not an http"):
         sites_from_env({"MAP": "ftp://x"})
-    assert sites_from_env({"MAP": SITES["MAP"], "HOME": "/root"}) == {"MAP": SITES["MAP"]}
+    assert sites_from_env({"MAP": WEBARENA_SITES["MAP"], "HOME": "/root"}) == {"MAP": WEBARENA_SITES["MAP"]}
 
 
 # ---- the dialect and early stop -----------------------------------------------------------------
+
+
+def test_live_preflight_names_a_missing_package_chromium_or_chromedriver(monkeypatch):
+    from webbench.browser import chromium
+
+    assert missing_browser("json", "never shown") == []
+    assert missing_browser("webbench_no_such_package", "pip install it") == [
+        "the webbench_no_such_package package (pip install it)"
+    ]
+    monkeypatch.setattr(chromium, "find_driver", lambda: None)
+    assert missing_browser("json", "never shown") == []  # Playwright needs no driver
+    (line,) = missing_browser("json", "never shown", driver=True)
+    assert line.startswith("no chromedriver found")
+    monkeypatch.setattr(chromium, "find_browser", lambda: None)
+    assert missing_browser("json", "never shown")[0].startswith("no Chromium found")
+
+
+def test_a_site_that_is_up_is_one_services_line_with_its_url_and_start_time(capsys):
+    print_site_up("gmail", "http://127.0.0.1:4100", time.monotonic())
+    assert re.fullmatch(r"site gmail: up \(http://127\.0\.0\.1:4100, \d+\.\d s\)\n", capsys.readouterr().err)
 
 
 def test_every_webarena_action_maps_onto_a_canonical_one():

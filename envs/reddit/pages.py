@@ -10,7 +10,6 @@ from envs._web import (
     Request,
     Response,
     Site,
-    header_login,
     html_page,
     login_required,
     not_found,
@@ -43,11 +42,8 @@ def install(site: Site) -> None:
     state = lambda: site.state  # noqa: E731 (reset swaps the dict, so read it each time)
 
     def current(request: Request) -> str | None:
-        name = site.session_user(request, COOKIE)
-        if name in state()["users"]:
-            return name
         passwords = {user: record["password"] for user, record in state()["users"].items()}
-        return header_login(request, AUTO_LOGIN, passwords)
+        return site.logged_in(request, COOKIE, AUTO_LOGIN, passwords)
 
     def page(
         request: Request, title: str, *content: object, sidebar: object = None, status: int = 200

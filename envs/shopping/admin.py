@@ -9,7 +9,6 @@ from envs._web import (
     Request,
     Response,
     Site,
-    header_login,
     html_page,
     login_required,
     not_found,
@@ -49,10 +48,7 @@ def install(site: Site) -> None:
         return html_page(document(f"{title} / Magento Admin", [h("header", None, menu), main]))
 
     def current(request: Request) -> str | None:
-        user = site.session_user(request, COOKIE)
-        if user == ADMIN["username"]:
-            return user
-        return header_login(request, AUTO_LOGIN, {ADMIN["username"]: ADMIN["password"]})
+        return site.logged_in(request, COOKIE, AUTO_LOGIN, {ADMIN["username"]: ADMIN["password"]})
 
     need_admin = login_required(current, f"{BASE}/")
 

@@ -9,7 +9,6 @@ from envs._web import (
     Request,
     Response,
     Site,
-    header_login,
     html_page,
     login_required,
     not_found,
@@ -77,11 +76,8 @@ def install(site: Site) -> None:
     state = lambda: site.state  # noqa: E731 (reset swaps the dict, so read it each time)
 
     def customer(request: Request) -> str | None:
-        email = site.session_user(request, COOKIE)
-        if email in state()["customers"]:
-            return email
         passwords = {name: record["password"] for name, record in state()["customers"].items()}
-        return header_login(request, AUTO_LOGIN, passwords)
+        return site.logged_in(request, COOKIE, AUTO_LOGIN, passwords)
 
     def page(request: Request, title: str, *content: object, message: str = "") -> Response:
         email = customer(request)

@@ -89,7 +89,7 @@ def rescore_run(
         data=data, split=split, options=dict(config.suite_options), llm=llm_settings(config)
     )
     records = source.episodes()
-    tasks = {task.id: task for task in suite.load_tasks(split, data)} if records else {}
+    tasks = {task.id: task for task in suite.run_tasks(split, data, env_config.options)} if records else {}
     rescored: list[EpisodeRecord] = []
     skipped: list[tuple[str, int, str]] = []
     for record in records:  # all scored before the new folder exists: a hook's error leaves nothing

@@ -27,6 +27,9 @@ offset: an element's page box minus it is where the element is on that step's sc
 from __future__ import annotations
 
 import contextlib
+import importlib
+import sys
+import time
 from abc import abstractmethod
 from pathlib import Path
 from typing import Any
@@ -58,6 +61,33 @@ MARKS_OPTION = SuiteOption(
     one_of("on", "off"),
     "off",
 )
+
+
+def missing_browser(package: str, install: str, driver: bool = False) -> list[str]:
+    """Return what a live suite's preflight lacks, one line each: the Python ``package`` (``install``
+    says how to get it) and a Chromium, with its chromedriver when ``driver`` (Selenium suites)."""
+    missing = []
+    try:
+        importlib.import_module(package)
+    except ImportError:
+        missing.append(f"the {package} package ({install})")
+    from webbench.browser.chromium import BrowserNotFound, find_browser, find_chromium
+
+    if not driver:
+        if find_browser() is None:
+            missing.append("no Chromium found: install Debian's 'chromium' or set WEBBENCH_CHROMIUM")
+        return missing
+    try:
+        find_chromium()
+    except BrowserNotFound as exc:
+        missing.append(str(exc))
+    return missing
+
+
+def print_site_up(name: str, url: str, started: float) -> None:
+    """Print a suite's ``services`` line for a site that is up: ``site NAME: up (URL, N.N s)`` (on stderr),
+    the seconds counted from ``started`` (a ``time.monotonic()`` value)."""
+    print(f"site {name}: up ({url}, {time.monotonic() - started:.1f} s)", file=sys.stderr)
 
 
 class SiteDown(RuntimeError):

@@ -49,7 +49,7 @@ from webbench.metrics.webarena import (
     parse_fixes,
 )
 from webbench.suites import _webarena_data as data
-from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown
+from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown, missing_browser
 from webbench.suites._webarena_actions import EARLY_STOP_PREFIX, early_stop, is_dialect, parse_webarena
 
 VIEWPORT = (1280, 720)
@@ -438,18 +438,7 @@ class WebArenaSuite(Suite):
 
     def preflight(self, config: EnvConfig) -> list[str]:
         """Return what is missing: Playwright and a Chromium (the sites are checked by ``services``)."""
-        missing = []
-        try:
-            import playwright  # noqa: F401
-        except ImportError:
-            missing.append("the playwright package (pip install playwright)")
-        from webbench.browser.chromium import BrowserNotFound, find_browser
-
-        try:
-            find_browser()
-        except BrowserNotFound as exc:
-            missing.append(str(exc))
-        return missing
+        return missing_browser("playwright", "pip install playwright")
 
     @contextlib.contextmanager
     def services(self, config: EnvConfig, tasks: list[Task]) -> Iterator[dict[str, Any]]:

@@ -44,7 +44,14 @@ from webbench.suites._infinity_data import (
     load_tasks,
     named_subsets,
 )
-from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown
+from webbench.suites._live import (
+    MARKS_OPTION,
+    TRACE_OPTION,
+    LiveEnv,
+    SiteDown,
+    missing_browser,
+    print_site_up,
+)
 
 #: The browser window of every episode (the scripted plans were checked at this size).
 VIEWPORT = (1280, 900)
@@ -218,17 +225,7 @@ class WebArenaInfinitySuite(Suite):
         folder = _data(config.data)
         if not folder.exists():
             missing.append(f"no WebArena-Infinity data at {folder} ('webbench data pull webarena-infinity')")
-        try:
-            import playwright  # noqa: F401
-        except ImportError:
-            missing.append("the playwright package (pip install 'webbench[webarena-infinity]')")
-        from webbench.browser.chromium import BrowserNotFound, find_browser
-
-        try:
-            find_browser()
-        except BrowserNotFound as exc:
-            missing.append(str(exc))
-        return missing
+        return missing + missing_browser("playwright", "pip install 'webbench[webarena-infinity]'")
 
     @contextlib.contextmanager
     def services(self, config: EnvConfig, tasks: list[Task]) -> Iterator[dict[str, Any]]:
@@ -246,7 +243,7 @@ class WebArenaInfinitySuite(Suite):
             except SiteError as exc:
                 print(f"site {app}: down: {exc}", file=sys.stderr)
                 raise SuiteError(f"site {app}: {exc}") from exc
-            print(f"site {app}: up ({url}, {time.monotonic() - started:.1f} s)", file=sys.stderr)
+            print_site_up(app, url, started)
         yield {}
 
 

@@ -29,7 +29,6 @@ one, ``services`` starts the stand-in server on 127.0.0.1 and the browser resolv
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +41,7 @@ from webbench.core.metric import MetricSpec
 from webbench.core.suite import Suite, SuiteError, SuiteOption, one_of
 from webbench.core.types import Element, Observation, Task
 from webbench.data.sources import DataSource
-from webbench.suites._live import LiveEnv
+from webbench.suites._live import LiveEnv, missing_browser, print_site_up
 from webbench.suites._webvoyager_data import DATA_SOURCE, load_tasks, site_slug
 from webbench.suites._webvoyager_dialect import (
     CANNOT_EXECUTE,
@@ -351,18 +350,7 @@ class WebVoyagerSuite(Suite):
 
     def preflight(self, config: EnvConfig) -> list[str]:
         """Return what is missing: Selenium, a Chromium and its chromedriver."""
-        missing = []
-        try:
-            import selenium  # noqa: F401
-        except ImportError:
-            missing.append("the selenium package (pip install selenium)")
-        from webbench.browser.chromium import BrowserNotFound, find_chromium
-
-        try:
-            find_chromium()
-        except BrowserNotFound as exc:
-            missing.append(str(exc))
-        return missing
+        return missing_browser("selenium", "pip install selenium", driver=True)
 
     def summary_notes(self, config: EnvConfig) -> list[str]:
         """Return the note that the original (unpatched) task texts were used, when they were."""
@@ -391,9 +379,7 @@ class WebVoyagerSuite(Suite):
         except SiteError as exc:
             raise SuiteError(f"site webvoyager-standins: {exc}") from exc
         try:
-            print(
-                f"site webvoyager-standins: up ({url}, {time.monotonic() - started:.1f} s)", file=sys.stderr
-            )
+            print_site_up("webvoyager-standins", url, started)
             yield {"standin": url.removeprefix("http://")}
         finally:
             process.stop()
