@@ -87,6 +87,16 @@ def test_step_limit_calls_finish(tmp_path) -> None:
     assert env.finished and rec.steps == 3 and rec.end_reason == "step_limit" and rec.status == "ok"
 
 
+def test_a_failing_score_at_the_step_limit_is_the_episodes_env_error(tmp_path) -> None:
+    class FailingFinish(CountdownEnv):
+        def finish(self):
+            raise RuntimeError("the judge is unreachable")
+
+    runner, rec = _run(FailingFinish(), ScriptAgent(["noop()"] * 5), tmp_path, max_steps=2)
+    assert rec.status == "env_error" and rec.error == "RuntimeError: the judge is unreachable"
+    assert rec.steps == 2 and not rec.success and runner.env_broken
+
+
 def test_unparsable_action_is_an_observation_error(tmp_path) -> None:
     _, rec = _run(CountdownEnv(), ScriptAgent(["fly away", 'answer("done")']), tmp_path)
     steps = json.loads((tmp_path / "t_1-6196f641__0.json").read_text())["steps"]

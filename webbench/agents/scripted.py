@@ -1,6 +1,7 @@
 """``scripted``: hand-written rules that solve a set of MiniWoB++ tasks (the demo agent), UI
 plans for a set of WebArena-Infinity function tasks (``webbench.agents.infinity_plans``), and plans
-for the ``webvoyager-mini`` tasks written in WebVoyager's dialect (``webbench.agents.webvoyager_plans``).
+for the ``webvoyager-mini`` tasks written in WebVoyager's dialect (``webbench.agents.webvoyager_plans``)
+and for the mini WebArena tasks in WebArena's dialect (``webbench.agents.webarena_plans``).
 
 At the first step of an episode the rule for the task reads the observation (the
 DOM listing's elements and MiniWoB's utterance fields in ``obs.extra["fields"]``)
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from webbench.agents import webvoyager_plans
+from webbench.agents import webarena_plans, webvoyager_plans
 from webbench.agents.infinity_plans import PLANS, Step
 from webbench.core.action import format_action, make_action
 from webbench.core.types import Element, Observation, Task
@@ -210,7 +211,8 @@ class ScriptedAgent:
     """MiniWoB++: plans a task's actions at its first step with ``RULES``, then plays them.
     WebArena-Infinity: plays the task's UI plan (``infinity_plans.PLANS``) on each step's
     accessibility tree, then answers ``done``. WebVoyager: plays the task's plan
-    (``webvoyager_plans.PLANS``) in WebVoyager's dialect, ending with its answer."""
+    (``webvoyager_plans.PLANS``) in WebVoyager's dialect, ending with its answer. Mini WebArena:
+    plays ``webarena_plans.PLANS`` (``webarena_plans.PlanPlayer``)."""
 
     def __init__(self) -> None:
         self.task_id = ""
@@ -218,6 +220,7 @@ class ScriptedAgent:
         self.ui_plan: deque[Step] | None = None
         self.voyager_plan: deque[webvoyager_plans.Step] | None = None
         self.waited = 0
+        self.webarena: webarena_plans.PlanPlayer | None = None
 
     def reset(self, task: Task) -> None:
         """Forget the previous plan; remember which task's rule (or UI plan) to use."""
@@ -228,9 +231,13 @@ class ScriptedAgent:
             deque(webvoyager_plans.PLANS.get(task.id, ())) if task.suite == "webvoyager" else None
         )
         self.waited = 0
+        mini = task.suite == "webarena" and task.split in webarena_plans.SPLITS
+        self.webarena = webarena_plans.PlanPlayer(webarena_plans.PLANS.get(task.id, [])) if mini else None
 
     def act(self, obs: Observation) -> str:
         """Return the next planned action (``noop()`` when there is none)."""
+        if self.webarena is not None:
+            return self.webarena.act(obs)
         if self.ui_plan is not None:
             return self._play_ui(obs)
         if self.voyager_plan is not None:

@@ -170,8 +170,7 @@ class EpisodeRunner:
             call_agent(lambda: reset_agent(self.agent, task), self._deadline(started))
             while True:
                 if n_steps >= self.limits.max_steps:
-                    info = self.env.finish()
-                    info.setdefault("end_reason", "step_limit")
+                    info = self._finish_at_limit()
                     break
                 shot = self._save_screenshot(obs, name)
                 t0 = time.monotonic()
@@ -245,6 +244,16 @@ class EpisodeRunner:
         if reply.error is not None:
             return self.env.invalid(reply.text, reply.error)
         return self.env.step(reply.action)
+
+    def _finish_at_limit(self) -> dict[str, Any]:
+        """Return the env's final info at the step limit; _EnvFailure when its scoring fails."""
+        try:
+            info = self.env.finish()
+        except Exception as exc:  # noqa: BLE001 - the episode's env_error, not the worker's death
+            message = f"{type(exc).__name__}: {exc}"
+            raise _EnvFailure(message, traceback.format_exc(), failure_details(exc)) from exc
+        info.setdefault("end_reason", "step_limit")
+        return info
 
     def _finish_quietly(self) -> dict[str, Any]:
         try:

@@ -299,7 +299,8 @@ class WebArenaEnv(LiveEnv):
         from webbench.suites._webarena_page import ProgramHtmlReader
 
         page = ProgramHtmlReader(self.session, details["sites"])
-        judge = self._make_judge() if needs_judge(self._resolved) else None
+        wanted = needs_judge(self._resolved) and _judge_configured(self.config.llm)
+        judge = self._make_judge() if wanted else None  # none: "N/A" passes, other calls fail the episode
         rules = _rules(task.split, self.config.options)
         result = evaluate(self._resolved, answer or "", final_url, page, judge, self.fixes, rules)
         return _final_info(result, details)
