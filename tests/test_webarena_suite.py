@@ -669,11 +669,13 @@ def test_a_verified_task_file_is_scored_by_the_official_library_from_the_har_and
     agent = f"{ROOT / 'tests' / 'webarena_agents.py'}:DialectAgent"
     result = webbench(
         "eval", "--suite", "webarena", "--split", "verified", "--data", str(tasks), "--agent", agent,
-        "--out", str(tmp_path), "--run-id", "r", env=no_site_env(),
+        "--trace", "on", "--out", str(tmp_path), "--run-id", "r", env=no_site_env(),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     (record,) = map(json.loads, (tmp_path / "r" / "episodes.jsonl").read_text().splitlines())
     assert (record["status"], record["success"], record["details"]["trace"]) == ("ok", True, "har")
+    # the context closed before scoring (HAR complete) and the Playwright trace was kept all the same
+    assert next((tmp_path / "r" / "trajectories").glob("5-*/trace.zip")).stat().st_size > 0
     assert json.loads(record["details"]["answer"]) == expected
     har = json.loads(next((tmp_path / "r" / "trajectories").glob("5-*/network.har")).read_text())
     assert any(entry["request"]["url"] == f"{site}/start" for entry in har["log"]["entries"])

@@ -113,6 +113,8 @@ class LiveEnv(WebEnv):
         self._session: Any = None
         #: Where the open episode's trace goes when kept; None when no trace is being recorded.
         self._trace: Path | None = None
+        #: The trace ``end_browser_episode`` wrote before scoring (``_final`` decides whether it stays).
+        self._written_trace: Path | None = None
 
     @abstractmethod
     def setup(self, task: Task, seed: int | None) -> list[str]:
@@ -186,6 +188,14 @@ class LiveEnv(WebEnv):
                 return real + url[len(alias) :]
         return url
 
+    def end_browser_episode(self) -> None:
+        """End the episode's browser context now, before scoring (its HAR file is then complete):
+        the trace is written first, and under ``retain-on-failure`` removed again by ``_final``
+        if the episode succeeds."""
+        self._written_trace = self._trace
+        self._stop_trace(keep=True)
+        self.session.end_episode()
+
     def _stop_trace(self, keep: bool) -> None:
         """Stop the episode's trace: written to the artifacts folder when ``keep``, else discarded.
 
@@ -244,7 +254,11 @@ class LiveEnv(WebEnv):
         try:
             info = dict(self.evaluate(self.task, self._answer))
         finally:
-            self._stop_trace(keep=self.config.options.get("trace") == "on" or not info.get("success"))
+            keep = self.config.options.get("trace") == "on" or not info.get("success")
+            self._stop_trace(keep)
+            written, self._written_trace = self._written_trace, None
+            if written is not None and not keep:
+                written.unlink(missing_ok=True)
             self.session.end_episode()
         info.setdefault("end_reason", end_reason)
         info["answer"] = self._answer

@@ -291,7 +291,7 @@ class WebArenaEnv(LiveEnv):
         if data.is_verified(task.meta):
             from webbench.metrics.webarena_verified import score_verified
 
-            self.session.end_episode()  # flushes the HAR file
+            self.end_browser_episode()  # the HAR file is complete; the trace kept
             har = self.artifacts / "network.har" if self.artifacts else None
             source = data.task_file(self.config.split or "original", self.config.data, task.id)
             result = score_verified(task.meta, answer, har, source, sites=details["sites"])
