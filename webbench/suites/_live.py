@@ -34,6 +34,7 @@ from abc import abstractmethod
 from pathlib import Path
 from typing import Any
 
+from webbench.browser.axtree import PRUNING_MODES
 from webbench.core.action import Action, make_action
 from webbench.core.env import EnvConfig, StepResult, WebEnv
 from webbench.core.suite import SuiteOption, one_of
@@ -54,6 +55,19 @@ TRACE_OPTION = SuiteOption(
     one_of(*TRACE_MODES),
     "off",
 )
+
+
+def pruning_option(default: str, why: str = "") -> SuiteOption:
+    """Return the ``--pruning`` suite option (viewport pruning of the accessibility tree) with the
+    suite's own ``default`` (``why``: a note on that default for the help text)."""
+    return SuiteOption(
+        "pruning",
+        f"viewport pruning of the accessibility tree: {', '.join(PRUNING_MODES)} (default {default}{why})",
+        one_of(*PRUNING_MODES),
+        default,
+    )
+
+
 #: ``--set-of-marks``: the suite option of the live suites whose observations can carry marks.
 MARKS_OPTION = SuiteOption(
     "set-of-marks",

@@ -49,11 +49,17 @@ from webbench.metrics.webarena import (
     parse_fixes,
 )
 from webbench.suites import _webarena_data as data
-from webbench.suites._live import MARKS_OPTION, TRACE_OPTION, LiveEnv, SiteDown, missing_browser
+from webbench.suites._live import (
+    MARKS_OPTION,
+    TRACE_OPTION,
+    LiveEnv,
+    SiteDown,
+    missing_browser,
+    pruning_option,
+)
 from webbench.suites._webarena_actions import EARLY_STOP_PREFIX, early_stop, is_dialect, parse_webarena
 
 VIEWPORT = (1280, 720)
-PRUNING = ("off", "official", "corrected")
 #: The domain names WebArena's published runs showed the agent (``--shown-urls published``).
 PUBLISHED = {
     "SHOPPING_ADMIN": "http://luma.com/admin",
@@ -386,12 +392,7 @@ class WebArenaSuite(Suite):
             "evaluator); default lite for --split lite, else original (see docs/webarena-evaluators.md)",
             one_of(*RULES),
         ),
-        SuiteOption(
-            "pruning",
-            f"viewport pruning of the accessibility tree: {', '.join(PRUNING)} (default official, as run.py)",
-            one_of(*PRUNING),
-            "official",
-        ),
+        pruning_option("official", ", as run.py"),
         SuiteOption(
             "shown-urls",
             "published: the agent sees the published runs' domain names (onestopmarket.com ...; default); "

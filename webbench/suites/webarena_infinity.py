@@ -51,6 +51,7 @@ from webbench.suites._live import (
     SiteDown,
     missing_browser,
     print_site_up,
+    pruning_option,
 )
 
 #: The browser window of every episode (the scripted plans were checked at this size).
@@ -63,7 +64,6 @@ SETTLE_TIMEOUT_S = 10.0
 VERIFY_TIMEOUT_S = 30.0
 #: How often the env looks again while it waits for the page's pushes to settle.
 POLL_S = 0.02
-PRUNING = ("off", "official", "corrected")
 
 
 def _state_push(request: Any) -> bool:
@@ -178,12 +178,7 @@ class WebArenaInfinitySuite(Suite):
         ),
     )
     options = (
-        SuiteOption(
-            "pruning",
-            f"viewport pruning of the accessibility tree: {', '.join(PRUNING)} (default off)",
-            one_of(*PRUNING),
-            "off",
-        ),
+        pruning_option("off"),
         MARKS_OPTION,
         SuiteOption(
             "har", "on: record a HAR file per episode in its folder (network.har)", one_of("on", "off"), "off"
