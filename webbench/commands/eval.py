@@ -16,7 +16,7 @@ from webbench.core.errors import UsageError
 from webbench.core.record import EpisodeRecord
 from webbench.core.suite import Suite, get_suite
 from webbench.report.console import print_summary
-from webbench.run.evaluate import EvalConfig, check_timeout, prepare, prepare_resume, run, run_notes
+from webbench.run.evaluate import BACKENDS, EvalConfig, check_timeout, prepare, prepare_resume, run, run_notes
 from webbench.run.pool import CircuitOpen, WorkerStartError
 from webbench.run.store import RETRYABLE, RunStore, StoreWriteError
 
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="episodes run at once, one process each (default 1)")
     p.add_argument(
         "--backend",
-        choices=("local", "ray"),
+        choices=BACKENDS,
         help="where the episodes run: local worker processes (default) or Ray actors (docs/ray.md)",
     )
     p.add_argument(
